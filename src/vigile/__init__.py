@@ -1,0 +1,1 @@
+"""Vigile: a multi-tenant SOC platform."""

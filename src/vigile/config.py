@@ -1,0 +1,78 @@
+"""All of Vigile's settings, in one place, read from ``VIGILE_*`` environment variables.
+
+Every component takes its settings from :func:`get_settings` (or from a ``Settings`` passed in
+explicitly, which is what tests do); nothing else reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Vigile's configuration. Each field is set by the environment variable ``VIGILE_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="VIGILE_", env_file=None, extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("var"),
+        description="Where the embedded database, spool and caches live.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL. Default: SQLite file `<data_dir>/vigile.db`. "
+        "PostgreSQL: `postgresql+psycopg://user:pass@host/db`.",
+    )
+    host: str = Field(default="127.0.0.1", description="Listen address of `vigile serve`.")
+    port: int = Field(default=8080, ge=1, le=65535, description="Listen port of `vigile serve`.")
+    corpus: Path = Field(
+        default=Path("../shared/corpus"),
+        description="External test corpus (Sigma rules, regression samples, EVTX). Tests only.",
+    )
+    rules: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="Sigma rule folders or files used by detection and `vigile scan`. "
+        "Default: `<data_dir>/rules`. Several paths separated by `:` in the variable.",
+    )
+    admin_username: str = Field(default="admin", description="First admin account's name.")
+    admin_password: SecretStr | None = Field(
+        default=None,
+        description="First admin's password. If unset, one is generated on first start and "
+        "printed once.",
+    )
+    token_default_days: int = Field(
+        default=365, ge=1, description="Default validity of new API and ingest tokens, in days."
+    )
+    page_size_max: int = Field(default=500, ge=1, description="Largest page a list may return.")
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured database URL, or the embedded SQLite file under the data dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'vigile.db').resolve()}"
+
+    @property
+    def effective_rules(self) -> list[Path]:
+        """The configured rule paths, or ``<data_dir>/rules``."""
+        return self.rules or [self.data_dir / "rules"]
+
+    @field_validator("rules", mode="before")
+    @classmethod
+    def _split_rule_paths(cls, value: object) -> object:
+        """Accept ``VIGILE_RULES=/a:/b`` (the OS path separator) as well as a list."""
+        if isinstance(value, str):
+            return [Path(p) for p in value.split(os.pathsep) if p]
+        return value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

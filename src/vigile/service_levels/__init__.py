@@ -1,0 +1,1 @@
+"""Service levels: business-hours calendars, deadlines and breaches. Pure compute."""
