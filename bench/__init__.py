@@ -1,0 +1,1 @@
+"""Benchmarks and the reference Sigma evaluator (pySigma SQLite backend, as Zircolite does)."""
