@@ -1,1 +1,3 @@
 """Vigile: a multi-tenant SOC platform."""
+
+__version__ = "0.1.0"

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-import typer
+import sys
+from typing import Annotated
 
+import typer
+from pydantic import ValidationError
+
+from vigile.audit.commands import app as audit_app
+from vigile.auth.commands import tokens as tokens_app
+from vigile.auth.commands import users as users_app
+from vigile.cli_support import console, print_error
+from vigile.config import get_settings
 from vigile.scan.commands import scan_command
+from vigile.tenants.commands import app as tenant_app
 
 app = typer.Typer(
     name="vigile",
@@ -12,10 +22,74 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 
+app.add_typer(db_app, name="db")
+app.add_typer(tenant_app, name="tenant")
+app.add_typer(users_app, name="user")
+app.add_typer(tokens_app, name="token")
+app.add_typer(audit_app, name="audit")
 app.command("scan")(scan_command)
 
 
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Apply migrations up to REVISION (default: the latest)."""
+    from vigile import migrate
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    url = settings.effective_database_url
+    migrate.upgrade(url, revision)
+    console.print(f"database at revision {migrate.current_revision(url)}")
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str | None, typer.Option(help="Listen address (VIGILE_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Listen port (VIGILE_PORT).")] = None,
+) -> None:
+    """Run Vigile: migrations, first admin, then the API and console."""
+    import uvicorn
+
+    from vigile.bootstrap import prepare
+    from vigile.web.app import create_app
+
+    settings = get_settings()
+    host = host or settings.host
+    port = port or settings.port
+    first = prepare(settings)
+    base = f"http://{host}:{port}"
+    console.print(f"[bold]Vigile[/bold] on {base}  (database: {settings.effective_database_url})")
+    console.print(f"  API docs:  {base}/api/docs")
+    console.print(f"  health:    {base}/healthz   readiness: {base}/readyz")
+    if first.generated_password:
+        console.print(
+            f"  first administrator created — username [bold]{first.username}[/bold], "
+            "password (shown once, store it now):"
+        )
+        console.print(f"  {first.generated_password}", highlight=False)
+    elif first.admin_created:
+        console.print(
+            f"  first administrator [bold]{first.username}[/bold] created with "
+            "the password from VIGILE_ADMIN_PASSWORD"
+        )
+    console.print(
+        "  log in: 'Authorize' on the API docs page, or "
+        f"curl -u {first.username}:PASSWORD {base}/api/v1/auth/me"
+    )
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point; invalid values end with a message, not a traceback."""
+    try:
+        app()
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error.get("loc", ()))
+            print_error(f"{where}: {error.get('msg')}")
+        sys.exit(2)
+    except ValueError as exc:
+        print_error(str(exc))
+        sys.exit(2)

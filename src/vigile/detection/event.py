@@ -1,0 +1,93 @@
+"""The per-event view the matchers read: field lookup and once-per-event lower-casing.
+
+Field names are matched case-sensitively first (Sysmon ``ProcessId`` ≠ System ``ProcessID``);
+only when an event has no field of exactly that name is a case-insensitive lookup tried, so a
+rule that spells a field with other case (as SQL- and Elastic-based Sigma backends tolerate)
+still works without merging two distinct fields.
+
+Values are normalised once per event and per field: strings as-is, numbers via ``str``,
+booleans as ``true``/``false``, lists (unnamed ``Data``) as tuples of such strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+MISSING: Any = object()
+
+Text = str | tuple[str, ...]
+
+
+def to_text(value: Any) -> Text | None:
+    """String form of an event value used by string matchers; ``None`` for null."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return tuple(t for v in value if isinstance(t := to_text(v), str))
+    if isinstance(value, dict):
+        return to_text(value.get("#text"))
+    return str(value)
+
+
+class EventView:
+    """A flat event plus lazily computed caches; built once per event, shared by all rules."""
+
+    __slots__ = ("_folded", "_lower", "_text", "fields")
+
+    def __init__(self, fields: Mapping[str, Any]) -> None:
+        self.fields = fields
+        self._text: dict[str, Text | None] = {}
+        self._lower: dict[str, Text | None] = {}
+        self._folded: dict[str, str] | None = None
+
+    def get(self, name: str) -> Any:
+        """Raw value of a field, or :data:`MISSING`."""
+        fields = self.fields
+        if name in fields:
+            return fields[name]
+        folded = self._folded
+        if folded is None:
+            folded = self._folded = {}
+            for key in fields:
+                folded.setdefault(key.lower(), key)
+        key = folded.get(name.lower())
+        return MISSING if key is None else fields[key]
+
+    def text(self, name: str) -> Text | None:
+        """String form of a field (``None`` when absent or null)."""
+        try:
+            return self._text[name]
+        except KeyError:
+            value = self.get(name)
+            text = None if value is MISSING else to_text(value)
+            self._text[name] = text
+            return text
+
+    def lower(self, name: str) -> Text | None:
+        """Lower-cased string form of a field, computed once per event."""
+        try:
+            return self._lower[name]
+        except KeyError:
+            text = self.text(name)
+            if isinstance(text, tuple):
+                low: Text | None = tuple(t.lower() for t in text)
+            else:
+                low = None if text is None else text.lower()
+            self._lower[name] = low
+            return low
+
+    def all_texts(self, lower: bool) -> list[str]:
+        """Every field value as text (keyword searches match any field)."""
+        out: list[str] = []
+        for value in self.fields.values():
+            text = to_text(value)
+            if isinstance(text, tuple):
+                out.extend(t.lower() if lower else t for t in text)
+            elif text is not None:
+                out.append(text.lower() if lower else text)
+        return out

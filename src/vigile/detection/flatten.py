@@ -1,0 +1,102 @@
+"""Flatten events into the flat field dictionary the engine matches on.
+
+The `evtx` package renders a record as nested JSON (``Event.System``, ``Event.EventData`` …).
+Sigma rules address EVTX fields by their bare names, so :func:`flatten_event` produces::
+
+    EventID, Channel, Computer, Provider_Name, Provider_Guid, EventRecordID, TimeCreated
+    (= SystemTime), SystemTime, Level, Task, Opcode, Keywords, Version, ProcessID, ThreadID,
+    UserID, ActivityID, RelatedActivityID
+    + every EventData / UserData field by its own name (nested UserData is walked);
+    unnamed ``<Data>`` elements become the field ``Data`` (a string, or a list of strings).
+
+Field names keep their case: Sysmon's ``EventData.ProcessId`` and System's
+``Execution.ProcessID`` stay two fields. When an EventData field has the same name as a System
+field, the EventData value wins (rules that use it mean the payload). An already-flat event
+(no ``Event`` key) is returned unchanged, so JSON-lines input may come in either shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+_ATTRS = "#attributes"
+_TEXT = "#text"
+
+
+def _scalar(value: Any) -> Any:
+    """Unwrap ``{"#text": x, "#attributes": …}`` to ``x``."""
+    if isinstance(value, dict):
+        if _TEXT in value:
+            return value[_TEXT]
+        if not value or set(value) == {_ATTRS}:
+            return None
+    return value
+
+
+def _flatten_system(system: Mapping[str, Any], out: dict[str, Any]) -> None:
+    for key, value in system.items():
+        if isinstance(value, dict):
+            attrs = value.get(_ATTRS)
+            if key == "EventID":
+                out["EventID"] = value.get(_TEXT)
+                if isinstance(attrs, dict) and "Qualifiers" in attrs:
+                    out["Qualifiers"] = attrs["Qualifiers"]
+                continue
+            if isinstance(attrs, dict):
+                for akey, avalue in attrs.items():
+                    if key == "Provider":
+                        out[f"Provider_{akey}"] = avalue
+                    elif key == "TimeCreated" and akey == "SystemTime":
+                        out["TimeCreated"] = avalue
+                        out["SystemTime"] = avalue
+                    else:
+                        out[akey] = avalue
+            if _TEXT in value:
+                out[key] = value[_TEXT]
+        else:
+            out[key] = value
+
+
+def _add_data(out: dict[str, Any], value: Any) -> None:
+    """Unnamed ``<Data>`` elements: one string, or a list of strings, under ``Data``."""
+    if isinstance(value, list):
+        items = [_scalar(v) for v in value]
+        out["Data"] = items[0] if len(items) == 1 else items
+    else:
+        out["Data"] = _scalar(value)
+
+
+def _flatten_payload(payload: Any, out: dict[str, Any]) -> None:
+    """EventData / UserData: fields by their own names, walking nested UserData elements."""
+    if not isinstance(payload, dict):
+        if payload is not None:
+            _add_data(out, payload)
+        return
+    for key, value in payload.items():
+        if key == _ATTRS:
+            continue
+        if key == "Data" or key == _TEXT:
+            _add_data(out, value)
+        elif isinstance(value, dict) and _TEXT not in value:
+            _flatten_payload(value, out)
+        else:
+            out[key] = _scalar(value)
+
+
+def flatten_event(event: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the flat field dictionary of an `evtx`-shaped or already-flat event."""
+    root = event.get("Event")
+    if not isinstance(root, dict):
+        return dict(event)
+    out: dict[str, Any] = {}
+    system = root.get("System")
+    if isinstance(system, dict):
+        _flatten_system(system, out)
+    for section in ("EventData", "UserData"):
+        if section in root:
+            _flatten_payload(root[section], out)
+    eid = out.get("EventID")
+    if isinstance(eid, str) and eid.isdigit():
+        out["EventID"] = int(eid)
+    return out

@@ -1,0 +1,335 @@
+"""Compiled matcher objects: the condition tree every rule is turned into.
+
+Each node has ``ev(event_view) -> bool``. Nodes are plain picklable objects (the compiled rule
+set is cached with :mod:`pickle`); regular expressions are recompiled on unpickling.
+String matching is case-insensitive by comparing lower-cased values to lower-cased needles, so
+a value is lower-cased once per event (:class:`~vigile.detection.event.EventView`), not per rule.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable
+from typing import Any
+
+import re2
+
+from vigile.detection.event import MISSING, EventView, Text, to_text
+
+# A value longer than this is cut before a fallback (non-RE2) regex runs on it: with no nested
+# quantifiers (checked at compile time) that bounds the backtracking cost.
+FALLBACK_REGEX_MAX_INPUT = 8192
+_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[*+}](?:[^()\\]|\\.)*\)[*+{]")
+
+
+class Node:
+    """A condition node."""
+
+    __slots__ = ()
+
+    def ev(self, e: EventView) -> bool:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class Const(Node):
+    __slots__ = ("value",)
+
+    def __init__(self, value: bool) -> None:
+        self.value = value
+
+    def ev(self, e: EventView) -> bool:
+        return self.value
+
+
+class And(Node):
+    __slots__ = ("children",)
+
+    def __init__(self, children: list[Node]) -> None:
+        self.children = tuple(children)
+
+    def ev(self, e: EventView) -> bool:
+        return all(c.ev(e) for c in self.children)
+
+
+class Or(Node):
+    __slots__ = ("children",)
+
+    def __init__(self, children: list[Node]) -> None:
+        self.children = tuple(children)
+
+    def ev(self, e: EventView) -> bool:
+        return any(c.ev(e) for c in self.children)
+
+
+class Not(Node):
+    __slots__ = ("child",)
+
+    def __init__(self, child: Node) -> None:
+        self.child = child
+
+    def ev(self, e: EventView) -> bool:
+        return not self.child.ev(e)
+
+
+class Regex:
+    """A regular expression compiled with RE2, or with a bounded :mod:`re` fallback."""
+
+    __slots__ = ("_search", "flags", "pattern")
+
+    def __init__(self, pattern: str, flags: str = "") -> None:
+        self.pattern = pattern
+        self.flags = flags
+        self._search = self._compile()
+
+    def _compile(self) -> Callable[[str], Any]:
+        full = f"(?{self.flags}){self.pattern}" if self.flags else self.pattern
+        try:
+            return re2.compile(full).search  # type: ignore[no-any-return]
+        except re2.error:
+            pass
+        if _NESTED_QUANTIFIER.search(self.pattern):
+            raise ValueError(f"regex not RE2-compatible and has nested quantifiers: {full!r}")
+        compiled = re.compile(full)
+        return lambda s: compiled.search(s[:FALLBACK_REGEX_MAX_INPUT])
+
+    def search(self, text: str) -> bool:
+        return self._search(text) is not None
+
+    def __getstate__(self) -> tuple[str, str]:
+        return (self.pattern, self.flags)
+
+    def __setstate__(self, state: tuple[str, str]) -> None:
+        self.pattern, self.flags = state
+        self._search = self._compile()
+
+
+class StrMatch(Node):
+    """OR of string tests on one field (or, with ``field=None``, on any field: keywords).
+
+    Several values of a Sigma list on the same field merge into one node so that
+    ``str.startswith(tuple)`` / set membership test them all in one call.
+    """
+
+    __slots__ = (
+        "any_value",
+        "cased",
+        "contains",
+        "exact",
+        "field",
+        "literals",
+        "prefixes",
+        "regexes",
+        "suffixes",
+    )
+
+    def __init__(self, field: str | None, cased: bool) -> None:
+        self.field = field
+        self.cased = cased
+        self.exact: frozenset[str] = frozenset()
+        self.prefixes: tuple[str, ...] = ()
+        self.suffixes: tuple[str, ...] = ()
+        self.contains: tuple[str, ...] = ()
+        self.regexes: tuple[Regex, ...] = ()
+        self.any_value = False
+        # Per value, its longest lower-cased literal (None: no literal) — used by the prefilter.
+        self.literals: tuple[str | None, ...] = ()
+
+    def merge(self, other: StrMatch) -> None:
+        self.exact |= other.exact
+        self.prefixes += other.prefixes
+        self.suffixes += other.suffixes
+        self.contains += other.contains
+        self.regexes += other.regexes
+        self.any_value |= other.any_value
+        self.literals += other.literals
+
+    def test(self, s: str) -> bool:
+        if self.any_value or s in self.exact:
+            return True
+        if self.prefixes and s.startswith(self.prefixes):
+            return True
+        if self.suffixes and s.endswith(self.suffixes):
+            return True
+        for c in self.contains:
+            if c in s:
+                return True
+        return any(r.search(s) for r in self.regexes)
+
+    def ev(self, e: EventView) -> bool:
+        if self.field is None:
+            return any(self.test(s) for s in e.all_texts(not self.cased))
+        v = e.text(self.field) if self.cased else e.lower(self.field)
+        if v is None:
+            return False
+        if isinstance(v, str):
+            return self.test(v)
+        return any(self.test(s) for s in v)
+
+
+def _any_text(v: Text | None, test: Callable[[str], bool]) -> bool:
+    if v is None:
+        return False
+    if isinstance(v, str):
+        return test(v)
+    return any(test(s) for s in v)
+
+
+class RegexMatch(Node):
+    """Sigma ``|re``: unanchored search, case-sensitive unless the ``i`` flag is given."""
+
+    __slots__ = ("field", "regex")
+
+    def __init__(self, field: str | None, regex: Regex) -> None:
+        self.field = field
+        self.regex = regex
+
+    def ev(self, e: EventView) -> bool:
+        if self.field is None:
+            return any(self.regex.search(s) for s in e.all_texts(False))
+        return _any_text(e.text(self.field), self.regex.search)
+
+
+def _numeric(value: Any) -> float | int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value.strip(), 0)
+        except ValueError:
+            try:
+                return float(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _values(value: Any) -> list[Any]:
+    if value is MISSING or value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+class NumEq(Node):
+    """A Sigma number: equal to an event number, or to the same digits in a string."""
+
+    __slots__ = ("field", "number", "text")
+
+    def __init__(self, field: str, number: int | float) -> None:
+        self.field = field
+        self.number = number
+        self.text = str(number)
+
+    def ev(self, e: EventView) -> bool:
+        for v in _values(e.get(self.field)):
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                if v == self.number:
+                    return True
+            elif to_text(v) == self.text:
+                return True
+        return False
+
+
+class Compare(Node):
+    """``lt``/``lte``/``gt``/``gte``: numeric comparison; non-numeric values never match."""
+
+    __slots__ = ("field", "number", "op")
+
+    def __init__(self, field: str, op: str, number: int | float) -> None:
+        self.field = field
+        self.op = op
+        self.number = number
+
+    def ev(self, e: EventView) -> bool:
+        for raw in _values(e.get(self.field)):
+            v = _numeric(raw)
+            if v is None:
+                continue
+            n = self.number
+            op = self.op
+            if (
+                (op == "lt" and v < n)
+                or (op == "lte" and v <= n)
+                or (op == "gt" and v > n)
+                or (op == "gte" and v >= n)
+            ):
+                return True
+        return False
+
+
+class Cidr(Node):
+    __slots__ = ("field", "networks")
+
+    def __init__(self, field: str, networks: list[str]) -> None:
+        self.field = field
+        self.networks = tuple(ipaddress.ip_network(n, strict=False) for n in networks)
+
+    def _test(self, s: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(s.strip())
+        except ValueError:
+            return False
+        return any(ip.version == n.version and ip in n for n in self.networks)
+
+    def ev(self, e: EventView) -> bool:
+        return _any_text(e.text(self.field), self._test)
+
+
+class Null(Node):
+    """``field: null`` — the field is absent or has no value."""
+
+    __slots__ = ("field",)
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+
+    def ev(self, e: EventView) -> bool:
+        v = e.get(self.field)
+        return v is MISSING or v is None
+
+
+class Exists(Node):
+    """``field|exists: true/false`` — the field is present in the event (any value)."""
+
+    __slots__ = ("field", "want")
+
+    def __init__(self, field: str, want: bool) -> None:
+        self.field = field
+        self.want = want
+
+    def ev(self, e: EventView) -> bool:
+        return (e.get(self.field) is not MISSING) == self.want
+
+
+class BoolEq(Node):
+    __slots__ = ("field", "text")
+
+    def __init__(self, field: str, value: bool) -> None:
+        self.field = field
+        self.text = "true" if value else "false"
+
+    def ev(self, e: EventView) -> bool:
+        return _any_text(e.lower(self.field), lambda s: s == self.text)
+
+
+class FieldRef(Node):
+    """``|fieldref``: the value equals (or starts/ends with) another field's value."""
+
+    __slots__ = ("field", "mode", "other")
+
+    def __init__(self, field: str, other: str, mode: str) -> None:
+        self.field = field
+        self.other = other
+        self.mode = mode
+
+    def ev(self, e: EventView) -> bool:
+        ref = e.lower(self.other)
+        if not isinstance(ref, str):
+            return False
+        if self.mode == "startswith":
+            return _any_text(e.lower(self.field), lambda s: s.startswith(ref))
+        if self.mode == "endswith":
+            return _any_text(e.lower(self.field), lambda s: s.endswith(ref))
+        return _any_text(e.lower(self.field), lambda s: s == ref)

@@ -1,0 +1,39 @@
+"""Multi-literal prefilter: which of many lower-case literals occur in an event's values.
+
+One Hyperscan literal database per routing bucket; each event's values are joined, lower-cased
+and encoded once, then scanned once for every literal of the bucket (``SINGLEMATCH``: each
+literal reports at most once). Hyperscan databases are not picklable, so they are built lazily
+in the process that scans.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import hyperscan
+
+
+class Prefilter:
+    """Scan a buffer for a fixed set of literals; returns the indexes of those found."""
+
+    __slots__ = ("_db", "_hits")
+
+    def __init__(self, literals: Sequence[str]) -> None:
+        self._hits: list[int] = []
+        self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        self._db.compile(
+            expressions=[lit.encode("utf-8") for lit in literals],
+            ids=list(range(len(literals))),
+            elements=len(literals),
+            flags=hyperscan.HS_FLAG_SINGLEMATCH,
+            literal=True,
+        )
+
+    def _on_match(self, pid: int, start: int, end: int, flags: int, ctx: object) -> None:
+        self._hits.append(pid)
+
+    def scan(self, data: bytes) -> list[int]:
+        """Indexes of the literals present in ``data``."""
+        self._hits = hits = []
+        self._db.scan(data, match_event_handler=self._on_match)
+        return hits

@@ -1,0 +1,11 @@
+"""Every table of Vigile, gathered so that migrations and tests see the whole schema."""
+
+from __future__ import annotations
+
+from vigile.audit import models as audit_models
+from vigile.auth import models as auth_models
+from vigile.db import Base
+from vigile.tenants import models as tenant_models
+
+TABLE_MODULES = (tenant_models, auth_models, audit_models)
+metadata = Base.metadata

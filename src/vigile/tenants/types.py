@@ -1,0 +1,18 @@
+"""Domain types of the tenants slice."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class TenantStatus(StrEnum):
+    """Lifecycle of a client organisation in the service."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    TERMINATED = "terminated"
+
+
+DEFAULT_TIMEZONE = "Europe/Paris"
+DEFAULT_HOLIDAYS = "FR"
+DEFAULT_HOURS = "mon-fri 09:00-18:00"
