@@ -493,6 +493,9 @@ class ReferenceEvaluator:
             start = time.perf_counter()
             for rule in self.rules:
                 result.titles[rule.rule_id] = rule.title
+                if rule.error is not None and rule.error.startswith("load:"):
+                    result.failures[rule.rule_id] = rule.error
+                    continue
                 if not rule.applicable:
                     result.not_applicable.add(rule.rule_id)
                     continue
