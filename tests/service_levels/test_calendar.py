@@ -103,9 +103,13 @@ def test_hours_on_precedence():
 
 
 def test_extra_open_day_hours_override():
-    cal = TenantCalendar(open_days=frozenset({date(2026, 12, 26)}), extra_open_day_hours="10:00-12:00")
+    cal = TenantCalendar(
+        open_days=frozenset({date(2026, 12, 26)}), extra_open_day_hours="10:00-12:00"
+    )
     assert cal.hours_on(date(2026, 12, 26)) == ((600, 720),)
-    closed_week = TenantCalendar(hours=parse_hours("closed"), open_days=frozenset({date(2026, 12, 26)}))
+    closed_week = TenantCalendar(
+        hours=parse_hours("closed"), open_days=frozenset({date(2026, 12, 26)})
+    )
     assert closed_week.hours_on(date(2026, 12, 26)) == ((540, 1080),)
     with pytest.raises(CalendarError, match="at least one interval"):
         TenantCalendar(extra_open_day_hours=())
@@ -157,7 +161,9 @@ def test_no_open_hours_is_an_error_not_a_loop():
         cal.next_opening(paris("2026-12-28T10:00"))
     with pytest.raises(NoOpenTimeError):
         cal.add_open_time(paris("2026-12-28T10:00"), timedelta(hours=1))
-    assert cal.open_time_between(paris("2026-12-28T10:00"), paris("2027-12-28T10:00")) == timedelta(0)
+    assert cal.open_time_between(paris("2026-12-28T10:00"), paris("2027-12-28T10:00")) == timedelta(
+        0
+    )
 
 
 def test_closed_for_years_is_an_error():

@@ -45,7 +45,10 @@ def test_issue_example():
         ("monday 09:00-18:00", "mon 09:00-18:00"),
         # Touching intervals are one interval.
         ("mon 09:00-12:00,12:00-18:00", "mon 09:00-18:00"),
-        ("mon-fri 09:00-12:00; mon 14:00-16:00", "mon 09:00-12:00,14:00-16:00; tue-fri 09:00-12:00"),
+        (
+            "mon-fri 09:00-12:00; mon 14:00-16:00",
+            "mon 09:00-12:00,14:00-16:00; tue-fri 09:00-12:00",
+        ),
         ("closed", "closed"),
     ],
 )
@@ -72,7 +75,10 @@ def test_24_00_closes_at_midnight():
         ("mon 24:00-24:00", "24:00 only as a closing time"),
         ("mon 18:00-09:00", "ends before it starts"),
         ("mon 09:00-09:00", "ends before it starts"),
-        ("mon 09:00-12:00,11:00-13:00", "overlapping intervals on mon: 09:00-12:00 and 11:00-13:00"),
+        (
+            "mon 09:00-12:00,11:00-13:00",
+            "overlapping intervals on mon: 09:00-12:00 and 11:00-13:00",
+        ),
         ("mon-fri 09:00-18:00; fri 17:00-19:00", "overlapping intervals on fri"),
         ("mon 09:00-10:00;; tue 09:00-10:00", "group 2 is empty"),
     ],
