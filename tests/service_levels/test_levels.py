@@ -47,7 +47,7 @@ def test_from_sigma(sigma, level):
 
 
 def test_from_sigma_unknown():
-    with pytest.raises(UnknownLevelError, match="unknown Sigma level 'urgent'.*informational"):
+    with pytest.raises(UnknownLevelError, match=r"unknown Sigma level 'urgent'.*informational"):
         Level.from_sigma("urgent")
 
 
