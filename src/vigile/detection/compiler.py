@@ -166,7 +166,7 @@ def _value_node(field: str | None, value: Any, placeholders: Mapping[str, Sequen
     if isinstance(value, SigmaRegularExpression):
         flags = "".join(sorted(_REGEX_FLAGS[f] for f in value.flags))
         try:
-            regex = Regex(value.regexp, flags)
+            regex = Regex(str(value.regexp), flags)
         except ValueError as exc:
             raise RuleCompileError("unsupported regex", str(exc)) from exc
         return RegexMatch(field, regex)

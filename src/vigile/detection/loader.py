@@ -5,7 +5,8 @@ Log sources: the rules go through pySigma's ``sysmon`` then ``windows`` pipeline
 regression tests assume. Deliberate choice for Windows rules that no pipeline maps (e.g.
 ``file_access``, ``iis-configuration``): they compile but are *not applied* (listed in the
 report as ``unmapped logsource``) — applied naively they would test every Windows event and
-fire on unrelated logs. Rules of other products are applied only to events whose log source
+fire on unrelated logs. A Windows rule with neither category nor service (e.g. a keyword rule
+for "any Windows log") applies to every Windows event. Rules of other products are applied only to events whose log source
 is given explicitly (see :mod:`vigile.detection.engine`).
 """
 
@@ -87,7 +88,8 @@ def _compile(
         event_ids=field_values(node, "EventID"),
         literals=required_literals(node, ROUTED_FIELDS),
     )
-    if compiled.product == "windows" and compiled.channels is None:
+    unmapped = ls.category is not None or ls.service is not None
+    if compiled.product == "windows" and compiled.channels is None and unmapped:
         detail = f"category={ls.category} service={ls.service}"
         return compiled, _problem(path, rule, "unmapped logsource", detail), False
     return compiled, None, True
@@ -111,7 +113,9 @@ def load_files(
         for item in items:
             if not isinstance(item, SigmaRule):
                 kind = type(item).__name__
-                out.append((None, RuleProblem(str(path), None, None, "not a detection rule", kind), False))
+                out.append(
+                    (None, RuleProblem(str(path), None, None, "not a detection rule", kind), False)
+                )
                 continue
             out.append(_compile(path, item, placeholders))
     return out

@@ -1,0 +1,71 @@
+"""On-disk cache of compiled rule sets, keyed by rule file contents and engine version.
+
+The key hashes every rule file's path and bytes, the placeholder values, this engine's
+version and pySigma's version; any change gives a new key, so a stale cache is never used.
+Files are written atomically (temp file + rename); an unreadable cache is ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from collections.abc import Mapping, Sequence
+from importlib.metadata import version
+from pathlib import Path
+
+# Bump whenever compiled objects or matching semantics change (the engine's source files are
+# hashed into the key as well, so a forgotten bump cannot serve stale compiled rules).
+ENGINE_VERSION = "1"
+
+
+def _engine_digest() -> bytes:
+    h = hashlib.sha256()
+    for src in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(src.read_bytes())
+    return h.digest()
+
+
+def cache_key(files: Sequence[Path], placeholders: Mapping[str, Sequence[str]]) -> str:
+    """Hex digest identifying one compiled rule set."""
+    h = hashlib.sha256()
+    h.update(f"{ENGINE_VERSION}\0{version('pysigma')}\0".encode())
+    h.update(_engine_digest())
+    for name in sorted(placeholders):
+        h.update(f"{name}={list(placeholders[name])!r}\0".encode())
+    for path in files:
+        h.update(str(path).encode() + b"\0")
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()[:32]
+
+
+def _path(cache_dir: Path, key: str) -> Path:
+    return cache_dir / f"ruleset-{key}.pickle"
+
+
+def load_cached(
+    cache_dir: Path, files: Sequence[Path], placeholders: Mapping[str, Sequence[str]]
+) -> object | None:
+    """The cached object for these files, or ``None``."""
+    path = _path(cache_dir, cache_key(files, placeholders))
+    try:
+        with path.open("rb") as fh:
+            return pickle.load(fh)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return None
+
+
+def store_cached(
+    cache_dir: Path, files: Sequence[Path], placeholders: Mapping[str, Sequence[str]], obj: object
+) -> None:
+    """Write the cache entry atomically; failures to write are not errors."""
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        path = _path(cache_dir, cache_key(files, placeholders))
+        fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass

@@ -1,0 +1,256 @@
+"""The detection engine: a compiled rule set matching events.
+
+Public API (used by the live pipeline, ``vigile scan`` and the benchmarks)::
+
+    ruleset = load_ruleset([Path("rules/")], cache_dir=Path("var/cache"))
+    ruleset.report                       # LoadReport: loaded / compiled / failed by reason
+    ruleset.match(event)                 # -> list[Rule]; event flat or evtx-nested
+    ruleset.match_many(events)           # -> list[list[Rule]], same order
+    ruleset.match(event, LogSource(product="linux", service="auditd"))  # non-Windows
+
+How an event is matched without per-rule Python work for most rules:
+
+1. routing — a Windows event (it has ``Channel`` or ``EventID``) goes only to the rules whose
+   ``Channel``/``EventID`` conditions (added by the log-source pipelines) allow its values;
+   other events go to the rules of the log source passed with them;
+2. prefilter — per routing bucket, one Hyperscan scan of the event's lower-cased values finds
+   which required literals occur (:mod:`vigile.detection.analysis`);
+3. only rules with a literal hit, plus the bucket's rules without any required literal, have
+   their full condition evaluated.
+
+Steps 1–2 only skip rules that cannot match, so results equal a full evaluation.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vigile.detection.cache import load_cached, store_cached
+from vigile.detection.event import EventView
+from vigile.detection.flatten import flatten_event
+from vigile.detection.loader import load_files, rule_files
+from vigile.detection.model import LoadReport, Rule
+from vigile.detection.prefilter import Prefilter
+
+
+@dataclass(frozen=True, slots=True)
+class LogSource:
+    """The Sigma log source of a non-Windows event."""
+
+    product: str | None = None
+    category: str | None = None
+    service: str | None = None
+
+
+class Bucket:
+    """The candidate rules of one routing key, with their literal prefilter."""
+
+    __slots__ = ("always", "by_literal", "prefilter", "rules")
+
+    def __init__(self, rules: list[Rule]) -> None:
+        self.rules = rules
+        self.always: list[Rule] = [r for r in rules if r.literals is None]
+        literals: dict[str, list[Rule]] = {}
+        for rule in rules:
+            for lit in rule.literals or ():
+                literals.setdefault(lit, []).append(rule)
+        self.by_literal = list(literals.values())
+        self.prefilter = Prefilter(list(literals)) if literals else None
+
+    def candidates(self, fields: Mapping[str, Any]) -> list[Rule]:
+        """Rules that may match: those without literals plus those with a literal hit."""
+        if self.prefilter is None:
+            return self.always
+        parts: list[str] = []
+        for v in fields.values():
+            if isinstance(v, str):
+                parts.append(v)
+            elif isinstance(v, list):
+                parts.extend(str(x) for x in v)
+            elif v is not None:
+                parts.append(str(v))
+        hits = self.prefilter.scan("\x00".join(parts).lower().encode("utf-8", "surrogatepass"))
+        if not hits:
+            return self.always
+        seen = {r.index: r for r in self.always}
+        for pid in hits:
+            for rule in self.by_literal[pid]:
+                seen[rule.index] = rule
+        return [seen[i] for i in sorted(seen)]
+
+
+class RuleSet:
+    """Compiled rules plus the routing index; picklable (buckets are rebuilt lazily)."""
+
+    def __init__(self, rules: list[Rule], active: list[bool], report: LoadReport) -> None:
+        self.rules = rules
+        for i, rule in enumerate(rules):
+            rule.index = i
+        self.report = report
+        self._active = active
+        self._init_index()
+
+    def _init_index(self) -> None:
+        self._buckets: dict[Any, Bucket] = {}
+        self._shared: dict[tuple[int, ...], Bucket] = {}
+        self._by_channel: dict[str, list[Rule]] = {}
+        self._any_channel: list[Rule] = []
+        self._other: list[Rule] = []
+        for rule, active in zip(self.rules, self._active, strict=True):
+            if not active:
+                continue
+            if rule.product == "windows" and rule.channels is not None:
+                for ch in rule.channels:
+                    self._by_channel.setdefault(ch, []).append(rule)
+            elif rule.product == "windows":
+                self._any_channel.append(rule)
+            else:
+                self._other.append(rule)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"rules": self.rules, "active": self._active, "report": self.report}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.rules = state["rules"]
+        self._active = state["active"]
+        self.report = state["report"]
+        self._init_index()
+
+    @property
+    def active_rules(self) -> list[Rule]:
+        """The rules that are applied to events."""
+        return [r for r, a in zip(self.rules, self._active, strict=True) if a]
+
+    def _bucket_for(self, key: tuple[int, ...]) -> Bucket:
+        bucket = self._shared.get(key)
+        if bucket is None:
+            bucket = self._shared[key] = Bucket([self.rules[i] for i in key])
+        return bucket
+
+    def _windows_bucket(self, channel: str, event_id: str | None) -> Bucket:
+        key = (channel, event_id)
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            rules = self._by_channel.get(channel, []) + self._any_channel
+            picked = tuple(
+                sorted(
+                    r.index
+                    for r in rules
+                    if r.event_ids is None or (event_id is not None and event_id in r.event_ids)
+                )
+            )
+            bucket = self._buckets[key] = self._bucket_for(picked)
+        return bucket
+
+    def _logsource_bucket(self, ls: LogSource) -> Bucket:
+        bucket = self._buckets.get(ls)
+        if bucket is None:
+            picked = tuple(
+                r.index
+                for r in self._other
+                if r.product == ls.product
+                and r.category in (None, ls.category)
+                and r.service in (None, ls.service)
+            )
+            bucket = self._buckets[ls] = self._bucket_for(picked)
+        return bucket
+
+    def match(self, event: Mapping[str, Any], logsource: LogSource | None = None) -> list[Rule]:
+        """The rules matching one event (flat or evtx-nested), in rule order."""
+        fields = flatten_event(event) if "Event" in event else event
+        view = EventView(fields)
+        if logsource is None:
+            channel = view.lower("Channel")
+            if not isinstance(channel, str):
+                return []
+            eid = view.text("EventID")
+            bucket = self._windows_bucket(channel, eid if isinstance(eid, str) else None)
+        else:
+            bucket = self._logsource_bucket(logsource)
+        return [r for r in bucket.candidates(fields) if r.condition.ev(view)]
+
+    def match_many(
+        self, events: Iterable[Mapping[str, Any]], logsource: LogSource | None = None
+    ) -> list[list[Rule]]:
+        """:meth:`match` for a batch of events."""
+        return [self.match(e, logsource) for e in events]
+
+
+def _load_chunk(
+    args: tuple[list[Path], dict[str, list[str]]],
+) -> list[Any]:
+    files, placeholders = args
+    return load_files(files, placeholders)
+
+
+def compile_ruleset(
+    paths: Sequence[Path],
+    placeholders: Mapping[str, Sequence[str]] | None = None,
+    processes: int | None = None,
+) -> RuleSet:
+    """Parse and compile all rules (in parallel processes for large sets), without cache."""
+    import time
+
+    start = time.perf_counter()
+    files = rule_files(paths)
+    ph = {k: list(v) for k, v in (placeholders or {}).items()}
+    procs = processes or multiprocessing.cpu_count()
+    if procs > 1 and len(files) > 200:
+        chunks = [(files[i::procs], ph) for i in range(procs)]
+        with multiprocessing.get_context("fork").Pool(procs) as pool:
+            parts = pool.map(_load_chunk, chunks)
+        # Re-interleave so rule order is the sorted file order whatever the process count.
+        by_file: dict[str, list[Any]] = {}
+        for part in parts:
+            for item in part:
+                rule, problem = item[0], item[1]
+                path = rule.path if rule is not None else problem.path
+                by_file.setdefault(path, []).append(item)
+        results = [
+            item for f in dict.fromkeys(str(p) for p in files) for item in by_file.get(f, [])
+        ]
+    else:
+        results = load_files(files, ph)
+    report = LoadReport(files=len(files))
+    rules: list[Rule] = []
+    active: list[bool] = []
+    for rule, problem, is_active in results:
+        if rule is None:
+            assert problem is not None
+            report.failed.append(problem)
+            if problem.rule_id is not None or problem.reason not in ("unparsable file",):
+                report.loaded += 1
+            continue
+        report.loaded += 1
+        report.compiled += 1
+        rules.append(rule)
+        active.append(is_active)
+        if problem is not None:
+            report.inactive.append(problem)
+    report.seconds = time.perf_counter() - start
+    return RuleSet(rules, active, report)
+
+
+def load_ruleset(
+    paths: Sequence[Path],
+    cache_dir: Path | None = None,
+    placeholders: Mapping[str, Sequence[str]] | None = None,
+) -> RuleSet:
+    """Load a compiled rule set, from the cache in ``cache_dir`` when rule files are unchanged."""
+    import time
+
+    start = time.perf_counter()
+    if cache_dir is not None:
+        cached = load_cached(cache_dir, rule_files(paths), placeholders or {})
+        if isinstance(cached, RuleSet):
+            cached.report.from_cache = True
+            cached.report.seconds = time.perf_counter() - start
+            return cached
+    ruleset = compile_ruleset(paths, placeholders)
+    if cache_dir is not None:
+        store_cached(cache_dir, rule_files(paths), placeholders or {}, ruleset)
+    return ruleset
