@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from vigile import __version__
 from vigile.audit.commands import app as audit_app
 from vigile.auth.commands import tokens as tokens_app
 from vigile.auth.commands import users as users_app
@@ -52,32 +53,35 @@ def serve(
     """Run Vigile: migrations, first admin, then the API and console."""
     import uvicorn
 
+    from vigile.app import create_app
     from vigile.bootstrap import prepare
-    from vigile.web.app import create_app
 
     settings = get_settings()
     host = host or settings.host
     port = port or settings.port
     first = prepare(settings)
     base = f"http://{host}:{port}"
-    console.print(f"[bold]Vigile[/bold] on {base}  (database: {settings.effective_database_url})")
-    console.print(f"  API docs:  {base}/api/docs")
-    console.print(f"  health:    {base}/healthz   readiness: {base}/readyz")
+    # Plain lines (no Rich wrapping): operators copy the URL and the password from here.
+    lines = [
+        f"Vigile {__version__} on {base}  (database: {settings.effective_database_url})",
+        f"  API docs:   {base}/api/docs",
+        f"  health:     {base}/healthz    readiness: {base}/readyz",
+    ]
     if first.generated_password:
-        console.print(
-            f"  first administrator created — username [bold]{first.username}[/bold], "
-            "password (shown once, store it now):"
-        )
-        console.print(f"  {first.generated_password}", highlight=False)
+        lines += [
+            f"  first administrator created: username '{first.username}', password below "
+            "(shown once, store it now; or set VIGILE_ADMIN_PASSWORD before the first start):",
+            f"  {first.generated_password}",
+        ]
     elif first.admin_created:
-        console.print(
-            f"  first administrator [bold]{first.username}[/bold] created with "
-            "the password from VIGILE_ADMIN_PASSWORD"
+        lines.append(
+            f"  first administrator '{first.username}' created with VIGILE_ADMIN_PASSWORD"
         )
-    console.print(
-        "  log in: 'Authorize' on the API docs page, or "
+    lines.append(
+        f"  log in: 'Authorize' on {base}/api/docs, or "
         f"curl -u {first.username}:PASSWORD {base}/api/v1/auth/me"
     )
+    typer.echo("\n".join(lines))
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import getpass
-from datetime import date
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 
 import typer
 from rich.console import Console

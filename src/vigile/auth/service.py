@@ -7,6 +7,8 @@ reported as not found, never as forbidden, so their existence does not leak.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -372,6 +374,21 @@ def resolve_token(session: Session, secret: str, clock: Callable[[], datetime]) 
         token_id=token.id,
         token_kind=kind,
     )
+
+
+def resolve_credentials(
+    session: Session, scheme: str, value: str, clock: Callable[[], datetime]
+) -> CallerScope:
+    """The scope of an HTTP ``Authorization`` header: ``bearer`` token or ``basic`` password."""
+    if scheme == "bearer":
+        return resolve_token(session, value, clock)
+    if scheme == "basic":
+        try:
+            username, _, password = base64.b64decode(value, validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError) as exc:
+            raise Unauthenticated("malformed Basic credentials") from exc
+        return scope_for_user(session, authenticate(session, username, password))
+    raise Unauthenticated(f"unsupported authorization scheme {scheme!r}")
 
 
 def login(

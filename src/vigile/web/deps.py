@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Query, Request
-from fastapi.security import HTTPBearer, OAuth2PasswordBearer
+from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session, sessionmaker
 
-from vigile.auth import service as auth
 from vigile.config import Settings
 from vigile.errors import Unauthenticated
 from vigile.pagination import DEFAULT_LIMIT, PageRequest
@@ -21,7 +18,18 @@ from vigile.scope import CallerScope
 # Declared for the OpenAPI page ("Authorize" button); the header itself is parsed below,
 # because Basic credentials are accepted as well.
 _oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
-_bearer = HTTPBearer(auto_error=False)
+
+
+class CredentialResolver(Protocol):
+    """Turns an Authorization header's scheme and value into a caller scope.
+
+    The application factory installs the auth slice's resolver in ``app.state``, so that this
+    infrastructure module depends on no slice (slices' routes depend on it).
+    """
+
+    def __call__(
+        self, session: Session, scheme: str, value: str, clock: Callable[[], datetime]
+    ) -> CallerScope: ...
 
 
 def get_settings(request: Request) -> Settings:
@@ -53,18 +61,11 @@ def get_scope(
     _token: Annotated[str | None, Depends(_oauth2)],
 ) -> CallerScope:
     """The caller's scope from ``Authorization: Bearer <token>`` or ``Basic user:password``."""
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    value = value.strip()
-    if scheme.lower() == "bearer" and value:
-        return auth.resolve_token(session, value, clock)
-    if scheme.lower() == "basic" and value:
-        try:
-            username, _, password = base64.b64decode(value).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError) as exc:
-            raise Unauthenticated("malformed Basic credentials") from exc
-        return auth.scope_for_user(session, auth.authenticate(session, username, password))
-    raise Unauthenticated("authentication required (Bearer token or Basic credentials)")
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if not value.strip():
+        raise Unauthenticated("authentication required (Bearer token or Basic credentials)")
+    resolver: CredentialResolver = request.app.state.resolve_credentials
+    return resolver(session, scheme.lower(), value.strip(), clock)
 
 
 ScopeDep = Annotated[CallerScope, Depends(get_scope)]

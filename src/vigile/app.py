@@ -1,4 +1,5 @@
-"""The ASGI application: API under /api/v1, OpenAPI docs, health and readiness."""
+"""The application factory, Vigile's composition root: it wires every slice's routes into
+the ASGI app (API under /api/v1, OpenAPI docs, health and readiness)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy import text
 from vigile import __version__
 from vigile.audit.routes import router as audit_router
 from vigile.auth.routes import router as auth_router
+from vigile.auth.service import resolve_credentials
 from vigile.config import Settings, get_settings
 from vigile.db import make_engine, make_sessionmaker, utcnow
 from vigile.tenants.routes import router as tenants_router
@@ -37,6 +39,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
     app.state.clock = clock
+    app.state.resolve_credentials = resolve_credentials
     install_problem_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX)

@@ -1,0 +1,1 @@
+"""Audit: an append-only, hash-chained trail of every change."""

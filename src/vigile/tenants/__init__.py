@@ -1,0 +1,1 @@
+"""Tenants: client organisations and their service settings."""

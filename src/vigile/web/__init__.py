@@ -1,0 +1,1 @@
+"""Web: the ASGI application, its dependencies and error format."""
