@@ -545,6 +545,19 @@ class ReferenceEvaluator:
             connection.set_progress_handler(None, 0)
 
 
+def result_cache_key(
+    rule_paths: Iterable[Path], evtx_files: Iterable[Path], data_list: DataListMode
+) -> str:
+    """A digest of everything a reference result depends on: rules, events, code, options."""
+    digest = hashlib.sha256(_rules_digest(rule_files(rule_paths)).encode())
+    digest.update(Path(__file__).read_bytes())
+    digest.update(data_list.encode())
+    for path in sorted(evtx_files):
+        digest.update(str(path).encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:32]
+
+
 def evaluate_evtx(
     rule_paths: Iterable[Path],
     evtx_files: Iterable[Path],
