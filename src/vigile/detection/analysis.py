@@ -5,16 +5,21 @@ changes a result:
 
 * :func:`field_values` — the set of exact values a field must have for the rule to match
   (e.g. ``Channel`` and ``EventID`` added by the log-source pipelines), or ``None``;
-* :func:`required_literals` — a set of lower-case literals at least one of which occurs in
-  some field value of every matching event, or ``None`` when no such set is known.
+* :func:`required_clauses` — literal clauses in conjunctive form: every matching event has,
+  for each clause, at least one of its lower-case literals somewhere in its field values.
 """
 
 from __future__ import annotations
 
-from vigile.detection.matchers import And, Node, NumEq, Or, StrMatch
+from vigile.detection.matchers import And, Node, NumEq, Or, RegexMatch, StrMatch
+from vigile.detection.regex_literals import regex_literals
 
-# Literals shorter than this hit too many events to be worth indexing.
+# Literals shorter than this (UTF-8 bytes) hit too many events to be worth indexing.
 MIN_LITERAL = 3
+# Clauses kept per rule: the first indexes the rule, the others are checked on a hit.
+MAX_CLAUSES = 4
+
+Clause = frozenset[str]
 
 
 def field_values(node: Node, field: str) -> frozenset[str] | None:
@@ -22,6 +27,7 @@ def field_values(node: Node, field: str) -> frozenset[str] | None:
     if isinstance(node, StrMatch):
         if (
             node.field == field
+            and not node.cased
             and not (node.prefixes or node.suffixes or node.contains or node.regexes)
             and not node.any_value
         ):
@@ -47,31 +53,73 @@ def field_values(node: Node, field: str) -> frozenset[str] | None:
     return None
 
 
-def _score(lits: frozenset[str]) -> tuple[int, int]:
-    return (min(len(x) for x in lits), -len(lits))
+def score(clause: Clause) -> tuple[int, int]:
+    """Higher is more selective: longer shortest literal, then fewer literals."""
+    return (min(len(x.encode()) for x in clause), -len(clause))
 
 
-def required_literals(node: Node, skip_fields: frozenset[str]) -> frozenset[str] | None:
-    """Literals one of which every match contains; ``skip_fields`` are routed, not indexed."""
+def _usable(lits: frozenset[str] | tuple[str | None, ...] | None) -> Clause | None:
+    if not lits or any(lit is None or len(lit.encode()) < MIN_LITERAL for lit in lits):
+        return None
+    return frozenset(lit for lit in lits if lit is not None)
+
+
+def required_clauses(node: Node, skip_fields: frozenset[str]) -> list[Clause]:
+    """CNF clauses of required literals, most selective first; ``[]`` when none is known."""
     if isinstance(node, StrMatch):
-        if node.field in skip_fields or not node.literals:
-            return None
-        if any(lit is None or len(lit) < MIN_LITERAL for lit in node.literals):
-            return None
-        return frozenset(lit for lit in node.literals if lit is not None)
+        if node.field in skip_fields:
+            return []
+        clause = _usable(node.literals)
+        if clause is not None and node.regexes:
+            # Wildcard-regex values carry their literal in ``literals`` already.
+            pass
+        return [clause] if clause is not None else []
+    if isinstance(node, RegexMatch):
+        if node.field in skip_fields:
+            return []
+        clause = _usable(regex_literals(node.regex.pattern, node.regex.flags))
+        return [clause] if clause is not None else []
     if isinstance(node, And):
-        best: frozenset[str] | None = None
+        clauses: list[Clause] = []
         for child in node.children:
-            sub = required_literals(child, skip_fields)
-            if sub is not None and (best is None or _score(sub) > _score(best)):
-                best = sub
-        return best
+            clauses.extend(required_clauses(child, skip_fields))
+        unique = sorted(set(clauses), key=score, reverse=True)
+        return unique[:MAX_CLAUSES]
     if isinstance(node, Or):
         union: set[str] = set()
         for child in node.children:
-            sub = required_literals(child, skip_fields)
-            if sub is None:
-                return None
-            union |= sub
-        return frozenset(union)
-    return None
+            sub = required_clauses(child, skip_fields)
+            if not sub:
+                return []
+            union |= sub[0]
+        return [frozenset(union)]
+    return []
+
+
+def strip_routed(node: Node, routed: frozenset[str]) -> Node:
+    """Drop top-level conjuncts that only test routed fields (routing already checked them).
+
+    Safe because routing admits an event only if its value is in the intersection of those
+    conjuncts' value sets, which is exactly what each conjunct tests.
+    """
+    if not isinstance(node, And):
+        return node
+    kept = [c for c in node.children if not _only_routed(c, routed)]
+    if len(kept) == len(node.children):
+        return node
+    if not kept:
+        return node  # keep the tree non-empty; a pure routing rule evaluates cheaply anyway
+    return kept[0] if len(kept) == 1 else And(kept)
+
+
+def _only_routed(node: Node, routed: frozenset[str]) -> bool:
+    if isinstance(node, Or):
+        fields = {getattr(c, "field", None) for c in node.children}
+        if len(fields) != 1:
+            return False
+        node_field = fields.pop()
+        return node_field in routed and all(_only_routed(c, routed) for c in node.children)
+    field = getattr(node, "field", None)
+    if field not in routed:
+        return False
+    return field_values(node, field) is not None

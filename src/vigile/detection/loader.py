@@ -22,7 +22,7 @@ from sigma.pipelines.windows import windows_logsource_pipeline
 from sigma.processing.pipeline import ProcessingPipeline
 from sigma.rule import SigmaRule
 
-from vigile.detection.analysis import field_values, required_literals
+from vigile.detection.analysis import field_values, required_clauses, strip_routed
 from vigile.detection.compiler import RuleCompileError, compile_rule_conditions
 from vigile.detection.model import Rule, RuleProblem
 
@@ -86,8 +86,10 @@ def _compile(
         condition=node,
         channels=field_values(node, "Channel"),
         event_ids=field_values(node, "EventID"),
-        literals=required_literals(node, ROUTED_FIELDS),
+        clauses=tuple(required_clauses(node, ROUTED_FIELDS)),
     )
+    if compiled.product == "windows" and compiled.channels is not None:
+        compiled.condition = strip_routed(node, ROUTED_FIELDS)
     unmapped = ls.category is not None or ls.service is not None
     if compiled.product == "windows" and compiled.channels is None and unmapped:
         detail = f"category={ls.category} service={ls.service}"

@@ -49,7 +49,11 @@ class And(Node):
         self.children = tuple(children)
 
     def ev(self, e: EventView) -> bool:
-        return all(c.ev(e) for c in self.children)
+        # Explicit loops: generator-based all()/any() cost ~1 µs more per node.
+        for c in self.children:  # noqa: SIM110 - a loop is faster than a generator here
+            if not c.ev(e):
+                return False
+        return True
 
 
 class Or(Node):
@@ -59,7 +63,10 @@ class Or(Node):
         self.children = tuple(children)
 
     def ev(self, e: EventView) -> bool:
-        return any(c.ev(e) for c in self.children)
+        for c in self.children:  # noqa: SIM110 - a loop is faster than a generator here
+            if c.ev(e):
+                return True
+        return False
 
 
 class Not(Node):

@@ -12,7 +12,8 @@ LEVELS = ("informational", "low", "medium", "high", "critical")
 
 @dataclass(slots=True)
 class Rule:
-    """A compiled Sigma rule. ``channels``/``event_ids`` route events; ``literals`` prefilter."""
+    """A compiled Sigma rule. ``channels``/``event_ids`` route events; ``clauses`` prefilter
+    (each clause: at least one of its literals occurs in any matching event)."""
 
     id: str
     title: str
@@ -24,7 +25,7 @@ class Rule:
     condition: Node
     channels: frozenset[str] | None = None
     event_ids: frozenset[str] | None = None
-    literals: frozenset[str] | None = None
+    clauses: tuple[frozenset[str], ...] = ()
     index: int = -1
 
     @property

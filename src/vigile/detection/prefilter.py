@@ -1,7 +1,7 @@
 """Multi-literal prefilter: which of many lower-case literals occur in an event's values.
 
-One Hyperscan literal database per routing bucket; each event's values are joined, lower-cased
-and encoded once, then scanned once for every literal of the bucket (``SINGLEMATCH``: each
+One Hyperscan literal database per group of rules; each event's text is lower-cased once,
+then scanned once for every literal of the bucket (``SINGLEMATCH``: each
 literal reports at most once). Hyperscan databases are not picklable, so they are built lazily
 in the process that scans.
 """
@@ -18,11 +18,11 @@ class Prefilter:
 
     __slots__ = ("_db", "_hits")
 
-    def __init__(self, literals: Sequence[str]) -> None:
+    def __init__(self, literals: Sequence[bytes]) -> None:
         self._hits: list[int] = []
         self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         self._db.compile(
-            expressions=[lit.encode("utf-8") for lit in literals],
+            expressions=list(literals),
             ids=list(range(len(literals))),
             elements=len(literals),
             flags=hyperscan.HS_FLAG_SINGLEMATCH,

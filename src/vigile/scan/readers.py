@@ -1,4 +1,4 @@
-"""Read events from EVTX and JSON-lines files as flat field dictionaries.
+"""Read events from EVTX and JSON-lines files as JSON texts (parsed by the engine).
 
 Inputs are split into *work units* so that processes share the work: an EVTX file is one unit,
 a large JSON-lines file is cut into byte ranges (each starts after a newline), so results are
@@ -11,12 +11,9 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import orjson
 from evtx import PyEvtxParser
-
-from vigile.detection.flatten import flatten_event
 
 EVTX_MAGIC = b"ElfFile\x00"
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
@@ -83,14 +80,13 @@ def work_units(path: Path, chunk: int = JSON_CHUNK) -> list[WorkUnit]:
     ]
 
 
-def read_evtx(unit: WorkUnit) -> Iterator[dict[str, Any]]:
-    """Flat events of an EVTX file; a record that cannot be decoded is skipped."""
+def read_evtx(unit: WorkUnit) -> Iterator[bytes]:
+    """JSON texts of an EVTX file's records; a record that cannot be decoded is skipped."""
     try:
         parser = PyEvtxParser(unit.path, number_of_threads=1)
     except (OSError, RuntimeError, ValueError) as exc:
         raise InputError(f"{unit.path}: not a readable EVTX file ({exc})") from exc
     records = parser.records_json()
-    loads = orjson.loads
     while True:
         try:
             record = next(records)
@@ -98,14 +94,13 @@ def read_evtx(unit: WorkUnit) -> Iterator[dict[str, Any]]:
             return
         except (RuntimeError, OSError, ValueError):
             continue  # a corrupt record: the parser resumes with the next one
-        yield flatten_event(loads(record["data"]))
+        yield record["data"].encode("utf-8")
 
 
-def read_jsonl(unit: WorkUnit) -> Iterator[dict[str, Any]]:
-    """Flat events of one byte range of a JSON-lines file (a line belongs to the range where
+def read_jsonl(unit: WorkUnit) -> Iterator[bytes]:
+    """JSON lines of one byte range of a JSON-lines file (a line belongs to the range where
     it starts); lines that are not JSON objects raise :class:`InputError` on the first line of
     the file, and are skipped elsewhere."""
-    loads = orjson.loads
     with open(unit.path, "rb") as fh:
         if unit.start:
             fh.seek(unit.start - 1)
@@ -120,17 +115,15 @@ def read_jsonl(unit: WorkUnit) -> Iterator[dict[str, Any]]:
             pos += len(line)
             if not line.strip():
                 continue
-            try:
-                obj = loads(line)
-            except orjson.JSONDecodeError as exc:
-                if first:
+            if first:
+                try:
+                    orjson.loads(line)
+                except orjson.JSONDecodeError as exc:
                     raise InputError(f"{unit.path}: not a JSON-lines file ({exc})") from exc
-                continue
-            first = False
-            if isinstance(obj, dict):
-                yield flatten_event(obj) if "Event" in obj else obj
+                first = False
+            yield line
 
 
-def read_unit(unit: WorkUnit) -> Iterator[dict[str, Any]]:
-    """Events of a work unit."""
+def read_unit(unit: WorkUnit) -> Iterator[bytes]:
+    """JSON texts of the events of a work unit."""
     return read_evtx(unit) if unit.kind == "evtx" else read_jsonl(unit)

@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from vigile.detection.engine import RuleSet
 from vigile.detection.model import LEVELS
 from vigile.scan.readers import InputError, WorkUnit, discover, read_unit, work_units
@@ -89,9 +91,13 @@ def scan_unit(unit: WorkUnit, ruleset: RuleSet | None = None, min_rank: int = -1
     events = 0
     error: ScanError | None = None
     try:
-        for fields in read_unit(unit):
+        for raw in read_unit(unit):
             events += 1
-            for rule in rs.match(fields):
+            try:
+                fields, rules = rs.match_json(raw)
+            except orjson.JSONDecodeError:
+                continue  # a broken line inside a JSON-lines file
+            for rule in rules:
                 if rule.level_rank < rank:
                     continue
                 detections.append(

@@ -1,0 +1,85 @@
+"""Required literals of a regular expression (for the prefilter), via Python's regex parser.
+
+Returns lower-case strings one of which occurs in any text the regex matches, or ``None``.
+Conservative: anything not understood (classes, optional parts, syntax Python's parser does
+not accept) contributes nothing. For case-insensitive regexes the letters ``k`` and ``s`` cut
+literals, because RE2 case folding also matches the Kelvin sign and the long s, which
+``str.lower`` does not map to ``k``/``s``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+try:  # Python ≥ 3.11 names it re._parser
+    import re._parser as sre_parse
+    from re._constants import BRANCH, LITERAL, MAX_REPEAT, MIN_REPEAT, SUBPATTERN
+except ImportError:  # pragma: no cover
+    import sre_parse  # type: ignore[no-redef]
+    from sre_constants import (  # type: ignore[no-redef]
+        BRANCH,
+        LITERAL,
+        MAX_REPEAT,
+        MIN_REPEAT,
+        SUBPATTERN,
+    )
+
+Lits = frozenset[str] | None
+
+
+def _best(a: Lits, b: Lits) -> Lits:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    score_a = (min(len(x) for x in a), -len(a))
+    score_b = (min(len(x) for x in b), -len(b))
+    return a if score_a >= score_b else b
+
+
+def _split(run: str, fold: bool) -> Lits:
+    pieces = [run]
+    if fold:
+        pieces = run.replace("s", "\0").replace("k", "\0").split("\0")
+    best = max(pieces, key=len)
+    return frozenset({best}) if best else None
+
+
+def _seq(items: Any, fold: bool) -> Lits:
+    best: Lits = None
+    run: list[str] = []
+    for op, arg in items:
+        if op is LITERAL:
+            run.append(chr(arg).lower())
+            continue
+        if run:
+            best = _best(best, _split("".join(run), fold))
+            run = []
+        sub: Lits = None
+        if op is SUBPATTERN:
+            sub = _seq(arg[-1], fold)
+        elif op is BRANCH:
+            union: set[str] = set()
+            for branch in arg[1]:
+                lits = _seq(branch, fold)
+                if lits is None:
+                    union = set()
+                    break
+                union |= lits
+            sub = frozenset(union) if union else None
+        elif op in (MAX_REPEAT, MIN_REPEAT) and arg[0] >= 1:
+            sub = _seq(arg[2], fold)
+        best = _best(best, sub)
+    if run:
+        best = _best(best, _split("".join(run), fold))
+    return best
+
+
+def regex_literals(pattern: str, flags: str) -> frozenset[str] | None:
+    """Lower-case literals one of which every match of ``pattern`` contains, or ``None``."""
+    try:
+        parsed = sre_parse.parse(pattern)
+    except Exception:
+        return None
+    fold = "i" in flags or "(?i" in pattern
+    return _seq(list(parsed), fold)
