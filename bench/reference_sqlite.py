@@ -15,9 +15,12 @@ touch gets a *caveat*, see :class:`ReferenceResult`):
   ``contains`` and wrong for equality/``startswith``/``endswith`` on one element.
 - SQLite column names are case-insensitive. Within a record, two names that differ only by case
   (Sysmon's ``EventData.ProcessId`` vs ``System.Execution.ProcessID``) share one column: the
-  ``EventData``/``UserData`` value wins, except when the spelling is identical (``UserData``'s
-  ``Channel`` in log-cleared events never hides ``System.Channel``). Across records, spellings
-  that differ by case are merged into one column.
+  ``EventData``/``UserData`` value wins. Across records, spellings that differ by case are merged
+  into one column.
+- One deviation from plain Zircolite: the ``Channel`` conditions that the logsource pipeline adds
+  test the column ``System_Channel`` (a copy of ``System.Channel``), so that ``UserData``'s own
+  ``Channel`` in log-cleared events (the cleared log, which rules test) does not change the
+  event's logsource.
 - ``LIKE`` and ``COLLATE NOCASE`` fold ASCII letters only; ``|re`` runs with Python's ``re``
   (rules' regexes are written for PCRE/RE2).
 - Fields that no event carries would make the SQL fail ("no such column"); they are supplied as
@@ -49,8 +52,9 @@ import orjson
 RULE_DIRS = ("rules", "rules-emerging-threats", "rules-threat-hunting")
 TABLE = "logs"
 ROW_ID = "row_id"
+SYSTEM_CHANNEL = "System_Channel"
 QUERY_PREFIX = f"SELECT * FROM {TABLE} WHERE "
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 
 RecordKey = tuple[str, int]
 """A record's identity: (file, EventRecordID)."""
@@ -195,6 +199,34 @@ def _convert_file(path: Path, backend: Any) -> list[ConvertedRule]:
     return converted
 
 
+def _system_channel() -> Any:
+    """Point the Channel conditions the logsource pipeline adds at the ``System_Channel`` column.
+
+    ``UserData`` of log-cleared events (System 104, Security 1102) carries its own ``Channel``
+    (the cleared log) that rules test; the logsource condition means the event's channel.
+    """
+    from sigma.pipelines.common import windows_logsource_mapping
+    from sigma.processing.conditions import DetectionItemProcessingItemAppliedCondition
+    from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
+    from sigma.processing.transformations import FieldMappingTransformation
+
+    return ProcessingPipeline(
+        name="reference: logsource Channel is the System channel",
+        priority=100,
+        items=[
+            ProcessingItem(
+                identifier="reference_system_channel",
+                transformation=FieldMappingTransformation({"Channel": SYSTEM_CHANNEL}),
+                detection_item_conditions=[
+                    DetectionItemProcessingItemAppliedCondition(f"windows_logsource_{service}")
+                    for service in windows_logsource_mapping
+                ],
+                detection_item_condition_linking=any,
+            )
+        ],
+    )
+
+
 def convert_rules(paths: Iterable[Path], cache_dir: Path | None = None) -> list[ConvertedRule]:
     """Convert every rule under ``paths`` (sysmon + windows-logsources pipelines, SQLite backend).
 
@@ -214,7 +246,7 @@ def convert_rules(paths: Iterable[Path], cache_dir: Path | None = None) -> list[
 
     # Same order as Zircolite's `sigma convert -t sqlite -p sysmon -p windows-logsources`: the
     # sysmon items rewrite the logsource to service sysmon, then the windows items add Channel.
-    backend = sqliteBackend(sysmon_pipeline() + windows_logsource_pipeline())
+    backend = sqliteBackend(sysmon_pipeline() + windows_logsource_pipeline() + _system_channel())
     rules = [item for path in files for item in _convert_file(path, backend)]
     if cache_file is not None:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
@@ -251,7 +283,6 @@ class _Flattener:
     def __init__(self, data_list: DataListMode) -> None:
         self.data_list = data_list
         self.record = FlatRecord()
-        self.in_system = True
 
     def put(self, name: str, value: Any) -> None:
         if value is None:
@@ -261,9 +292,6 @@ class _Flattener:
         previous = record.spellings.get(lower)
         if previous is not None:
             record.collisions.add(lower)
-            # System's own value wins over an identically spelled EventData/UserData field.
-            if not self.in_system and previous == name:
-                return
         record.values[lower] = _scalar(value)
         record.spellings[lower] = name
 
@@ -299,13 +327,18 @@ def flatten_event(event: dict[str, Any], data_list: DataListMode = "drop") -> Fl
     provider's ``Name`` attribute…), then ``EventData``/``UserData`` fields by their leaf name.
     """
     flattener = _Flattener(data_list)
-    body = event.get("Event", event)
-    if not isinstance(body, dict):
+    body = event.get("Event")
+    if not isinstance(body, dict):  # already flat
+        for key, value in event.items():
+            flattener.walk(value, key)
+        if "channel" not in flattener.record.spellings:
+            return flattener.record
+        flattener.put(SYSTEM_CHANNEL, flattener.record.values["channel"])
         return flattener.record
     system = body.get("System")
     if isinstance(system, dict):
         flattener.walk(system, "System")
-    flattener.in_system = False
+        flattener.put(SYSTEM_CHANNEL, system.get("Channel"))
     for key, value in body.items():
         if key in ("System", "#attributes"):
             continue
@@ -314,6 +347,14 @@ def flatten_event(event: dict[str, Any], data_list: DataListMode = "drop") -> Fl
         else:
             flattener.put(key, value)
     return flattener.record
+
+
+def _record_id(event: dict[str, Any], header_id: int) -> int:
+    """``System.EventRecordID`` (what the event says), else the chunk header's record id."""
+    try:
+        return int(event["Event"]["System"]["EventRecordID"])
+    except (KeyError, TypeError, ValueError):
+        return int(header_id)
 
 
 def iter_evtx_events(
@@ -329,7 +370,8 @@ def iter_evtx_events(
         name = str(path.relative_to(root)) if root is not None else str(path)
         parser = evtx.PyEvtxParser(str(path))
         for record in parser.records_json():
-            yield (name, int(record["event_record_id"])), orjson.loads(record["data"])
+            event = orjson.loads(record["data"])
+            yield (name, _record_id(event, record["event_record_id"])), event
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -468,9 +510,9 @@ class ReferenceEvaluator:
                 notes.append(f"{data_lists} events have unnamed Data lists ({self.data_list})")
             if seen and seen != {name}:
                 notes.append(f"field {name} merged case-insensitively with {sorted(seen)}")
-            if collisions.get(name.lower()) and name not in ("Channel", "EventID"):
+            if collisions.get(name.lower()):
                 notes.append(
-                    f"field {name}: {collisions[name.lower()]} events carry it twice (by case)"
+                    f"field {name}: in System and payload of {collisions[name.lower()]} events"
                 )
         sql = " ".join(rule.where)
         if " REGEXP " in sql:

@@ -164,10 +164,11 @@ def test_flatten_event_case_collision_keeps_payload_value() -> None:
     assert "processid" in record.collisions
 
 
-def test_flatten_event_identical_name_keeps_system_value() -> None:
+def test_flatten_event_payload_channel_wins_system_channel_kept() -> None:
     cleared = {"LogFileCleared": {"Channel": "Security", "SubjectUserName": "bob"}}
     record = flatten_event(evtx_event(104, "System", user_data=cleared))
-    assert record.values["channel"] == "System"
+    assert record.values["channel"] == "Security"
+    assert record.values["system_channel"] == "System"
     assert record.values["subjectusername"] == "bob"
 
 
@@ -179,8 +180,13 @@ def test_flatten_event_unnamed_data_list(mode: str, expected: str | None) -> Non
 
 
 def test_flatten_event_already_flat() -> None:
-    record = flatten_event({"EventID": 1, "Image": "x", "Flag": True})
-    assert record.values == {"eventid": 1, "image": "x", "flag": "true"}
+    record = flatten_event({"EventID": 1, "Channel": "Security", "Flag": True})
+    assert record.values == {
+        "eventid": 1,
+        "channel": "Security",
+        "flag": "true",
+        "system_channel": "Security",
+    }
 
 
 def test_convert_rules_records_failures_and_caches(rules_dir: Path, tmp_path: Path) -> None:
@@ -191,7 +197,7 @@ def test_convert_rules_records_failures_and_caches(rules_dir: Path, tmp_path: Pa
     assert "keyword" in by_id[rule_id("keywords")].error.lower()  # type: ignore[union-attr]
     whoami = by_id[rule_id("whoami")]
     assert whoami.error is None
-    assert "Channel" in whoami.fields and "EventID" in whoami.fields
+    assert "System_Channel" in whoami.fields and "EventID" in whoami.fields
     assert not by_id[rule_id("linux")].applicable
     assert list(cache.iterdir())
     assert convert_rules([rules_dir], cache) == first
