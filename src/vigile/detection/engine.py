@@ -8,6 +8,7 @@ Public API (used by the live pipeline, ``vigile scan`` and the benchmarks)::
     ruleset.match_many(events)           # -> list[list[Rule]], same order
     ruleset.match_json(raw_json)         # -> (flat fields, list[Rule]); fastest path
     ruleset.match(event, LogSource(product="linux", service="auditd"))  # non-Windows
+    ruleset_from_yaml([yaml_text])       # compile rules held as text
 
 How an event is matched without per-rule Python work for most rules:
 
@@ -306,3 +307,18 @@ def load_ruleset(
     if cache_dir is not None:
         store_cached(cache_dir, rule_files(paths), placeholders or {}, ruleset)
     return ruleset
+
+
+def ruleset_from_yaml(
+    documents: Sequence[str], placeholders: Mapping[str, Sequence[str]] | None = None
+) -> RuleSet:
+    """Compile rules given as YAML texts (tests, rules stored in a database)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = []
+        for i, doc in enumerate(documents):
+            path = Path(tmp) / f"rule{i:05d}.yml"
+            path.write_text(doc, encoding="utf-8")
+            paths.append(path)
+        return compile_ruleset(paths, placeholders, processes=1)

@@ -6,8 +6,8 @@ regression tests assume. Deliberate choice for Windows rules that no pipeline ma
 ``file_access``, ``iis-configuration``): they compile but are *not applied* (listed in the
 report as ``unmapped logsource``) — applied naively they would test every Windows event and
 fire on unrelated logs. A Windows rule with neither category nor service (e.g. a keyword rule
-for "any Windows log") applies to every Windows event. Rules of other products are applied only to events whose log source
-is given explicitly (see :mod:`vigile.detection.engine`).
+for "any Windows log") applies to every Windows event. Rules of other products are applied
+only to events whose log source is given explicitly (see :mod:`vigile.detection.engine`).
 """
 
 from __future__ import annotations
@@ -108,7 +108,8 @@ def load_files(
         except Exception as exc:
             out.append((None, _problem(path, None, "unparsable file", str(exc)), False))
             continue
-        if collection.errors:
+        if collection.errors and not collection.rules:
+            # Errors of a parsed rule are reported with that rule, not twice.
             for err in collection.errors:
                 out.append((None, _problem(path, None, type(err).__name__, str(err)), False))
         items: list[Any] = list(collection.rules)
