@@ -178,7 +178,10 @@ def test_numbers_match_int_and_string() -> None:
 
 
 def test_list_is_or_and_map_is_and(matches) -> None:
-    det = "sel:\n    Image|endswith:\n        - '\\a.exe'\n        - '\\b.exe'\n    User: bob\ncondition: sel"
+    det = (
+        "sel:\n    Image|endswith:\n        - '\\a.exe'\n        - '\\b.exe'\n"
+        "    User: bob\ncondition: sel"
+    )
     assert matches(det, {"Image": "c:\\b.exe", "User": "BOB"})
     assert not matches(det, {"Image": "c:\\c.exe", "User": "bob"})
     assert not matches(det, {"Image": "c:\\a.exe", "User": "alice"})

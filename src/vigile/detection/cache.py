@@ -51,7 +51,8 @@ def load_cached(
     path = _path(cache_dir, cache_key(files, placeholders))
     try:
         with path.open("rb") as fh:
-            return pickle.load(fh)
+            obj: object = pickle.load(fh)
+            return obj
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
         return None
 

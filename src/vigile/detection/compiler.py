@@ -94,6 +94,10 @@ def _escape(text: str) -> str:
     return "".join(out)
 
 
+def _parts(s: SigmaString) -> list[Part]:
+    return [p for p in s.s if isinstance(p, str | SpecialChars)]
+
+
 def _expand_placeholders(
     s: SigmaString, placeholders: Mapping[str, Sequence[str]]
 ) -> list[list[Part]]:
@@ -103,7 +107,7 @@ def _expand_placeholders(
         if isinstance(part, Placeholder):
             if part.name not in placeholders:
                 raise RuleCompileError("unresolved placeholder", f"%{part.name}% has no value")
-            choices.append([list(SigmaString(v).s) for v in placeholders[part.name]])
+            choices.append([_parts(SigmaString(v)) for v in placeholders[part.name]])
         else:
             choices.append([[part]])
     return [[p for seq in combo for p in seq] for combo in itertools.product(*choices)]

@@ -53,10 +53,10 @@ class EventView:
         folded = self._folded
         if folded is None:
             folded = self._folded = {}
-            for key in fields:
-                folded.setdefault(key.lower(), key)
-        key = folded.get(name.lower())
-        return MISSING if key is None else fields[key]
+            for name_ in fields:
+                folded.setdefault(name_.lower(), name_)
+        actual = folded.get(name.lower())
+        return MISSING if actual is None else fields[actual]
 
     def text(self, name: str) -> Text | None:
         """String form of a field (``None`` when absent or null)."""

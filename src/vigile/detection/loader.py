@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from sigma.collection import SigmaCollection
-from sigma.pipelines.sysmon import sysmon_pipeline
-from sigma.pipelines.windows import windows_logsource_pipeline
+from sigma.pipelines.sysmon.sysmon import sysmon_pipeline
+from sigma.pipelines.windows.windows import windows_logsource_pipeline
 from sigma.processing.pipeline import ProcessingPipeline
 from sigma.rule import SigmaRule
 

@@ -92,7 +92,7 @@ class Regex:
     def _compile(self) -> Callable[[str], Any]:
         full = f"(?{self.flags}){self.pattern}" if self.flags else self.pattern
         try:
-            return re2.compile(full).search  # type: ignore[no-any-return]
+            return re2.compile(full).search
         except re2.error:
             pass
         if _NESTED_QUANTIFIER.search(self.pattern):

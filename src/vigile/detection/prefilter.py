@@ -34,6 +34,7 @@ class Prefilter:
 
     def scan(self, data: bytes) -> list[int]:
         """Indexes of the literals present in ``data``."""
-        self._hits = hits = []
+        hits: list[int] = []
+        self._hits = hits
         self._db.scan(data, match_event_handler=self._on_match)
         return hits

@@ -9,20 +9,15 @@ literals, because RE2 case folding also matches the Kelvin sign and the long s, 
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
-try:  # Python ≥ 3.11 names it re._parser
-    import re._parser as sre_parse
-    from re._constants import BRANCH, LITERAL, MAX_REPEAT, MIN_REPEAT, SUBPATTERN
-except ImportError:  # pragma: no cover
-    import sre_parse  # type: ignore[no-redef]
-    from sre_constants import (  # type: ignore[no-redef]
-        BRANCH,
-        LITERAL,
-        MAX_REPEAT,
-        MIN_REPEAT,
-        SUBPATTERN,
-    )
+# Python's own regex parser (private module, stable since 3.11; typeshed has no stubs).
+sre_parse: Any = importlib.import_module("re._parser")
+_constants: Any = importlib.import_module("re._constants")
+BRANCH, LITERAL = _constants.BRANCH, _constants.LITERAL
+MAX_REPEAT, MIN_REPEAT = _constants.MAX_REPEAT, _constants.MIN_REPEAT
+SUBPATTERN = _constants.SUBPATTERN
 
 Lits = frozenset[str] | None
 

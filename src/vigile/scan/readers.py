@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import orjson
 from evtx import PyEvtxParser
@@ -18,6 +19,7 @@ from evtx import PyEvtxParser
 EVTX_MAGIC = b"ElfFile\x00"
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
 JSON_CHUNK = 16 * 1024 * 1024
+MAX_CONSECUTIVE_FAILURES = 1000
 
 
 class InputError(Exception):
@@ -87,13 +89,20 @@ def read_evtx(unit: WorkUnit) -> Iterator[bytes]:
     except (OSError, RuntimeError, ValueError) as exc:
         raise InputError(f"{unit.path}: not a readable EVTX file ({exc})") from exc
     records = parser.records_json()
+    failures = 0
     while True:
         try:
-            record = next(records)
+            record: Any = next(records)
         except StopIteration:
             return
-        except (RuntimeError, OSError, ValueError):
-            continue  # a corrupt record: the parser resumes with the next one
+        except (RuntimeError, OSError, ValueError) as exc:
+            # A corrupt record: the parser resumes with the next one. Many failures in a row
+            # mean the file itself is unusable (and guard against a parser that never advances).
+            failures += 1
+            if failures >= MAX_CONSECUTIVE_FAILURES:
+                raise InputError(f"{unit.path}: not a readable EVTX file ({exc})") from exc
+            continue
+        failures = 0
         yield record["data"].encode("utf-8")
 
 
