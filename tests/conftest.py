@@ -20,6 +20,22 @@ from vigile.config import Settings
 from vigile.db import make_engine, make_sessionmaker
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> Iterator[None]:
+    """Argon2 at its cheapest parameters: the suite hashes hundreds of passwords.
+
+    Production parameters are argon2-cffi's defaults; only the cost changes, not the code path.
+    """
+    from argon2 import PasswordHasher, profiles
+
+    from vigile.auth import passwords
+
+    original = passwords._hasher
+    passwords._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    yield
+    passwords._hasher = original
+
+
 @pytest.fixture(scope="session")
 def corpus_dir() -> Path:
     """The external test corpus (``VIGILE_CORPUS``, default ``../shared/corpus``).

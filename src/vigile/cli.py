@@ -12,7 +12,7 @@ from vigile import __version__
 from vigile.audit.commands import app as audit_app
 from vigile.auth.commands import tokens as tokens_app
 from vigile.auth.commands import users as users_app
-from vigile.cli_support import console, print_error
+from vigile.cli_support import console, print_error, print_validation_error
 from vigile.config import get_settings
 from vigile.scan.commands import scan_command
 from vigile.tenants.commands import app as tenant_app
@@ -74,9 +74,7 @@ def serve(
             f"  {first.generated_password}",
         ]
     elif first.admin_created:
-        lines.append(
-            f"  first administrator '{first.username}' created with VIGILE_ADMIN_PASSWORD"
-        )
+        lines.append(f"  first administrator '{first.username}' created with VIGILE_ADMIN_PASSWORD")
     lines.append(
         f"  log in: 'Authorize' on {base}/api/docs, or "
         f"curl -u {first.username}:PASSWORD {base}/api/v1/auth/me"
@@ -90,9 +88,7 @@ def main() -> None:
     try:
         app()
     except ValidationError as exc:
-        for error in exc.errors():
-            where = ".".join(str(p) for p in error.get("loc", ()))
-            print_error(f"{where}: {error.get('msg')}")
+        print_validation_error(exc)
         sys.exit(2)
     except ValueError as exc:
         print_error(str(exc))

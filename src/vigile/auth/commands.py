@@ -10,7 +10,7 @@ from rich.table import Table
 from vigile.auth import service
 from vigile.auth.passwords import MIN_PASSWORD_LENGTH, generate_password
 from vigile.auth.schemas import TokenCreate, UserCreate
-from vigile.cli_support import cli_session, console, operator
+from vigile.cli_support import cli_errors, cli_session, console, operator
 from vigile.config import get_settings
 from vigile.db import utcnow
 from vigile.pagination import PageRequest
@@ -43,15 +43,16 @@ def create_user(
 ) -> None:
     """Create a user."""
     secret = password or generate_password()
-    data = UserCreate(
-        username=username,
-        password=secret,
-        role=role,
-        tenant=tenant,
-        tenants=limit_to or [],
-        email=email,
-        display_name=display_name,
-    )
+    with cli_errors():
+        data = UserCreate(
+            username=username,
+            password=secret,
+            role=role,
+            tenant=tenant,
+            tenants=limit_to or [],
+            email=email,
+            display_name=display_name,
+        )
     with cli_session() as session:
         user = service.create_user(session, operator(), data)
         console.print(f"created {user.role} [bold]{user.username}[/bold]")
@@ -93,14 +94,15 @@ def create_token(
     days: Annotated[int | None, typer.Option(help="Validity in days.")] = None,
 ) -> None:
     """Create a token. The secret is printed once, alone on the last line."""
-    data = TokenCreate(
-        kind=kind,
-        tenant=tenant,
-        username=user,
-        role=role,
-        name=name,
-        expires_in_days=days,
-    )
+    with cli_errors():
+        data = TokenCreate(
+            kind=kind,
+            tenant=tenant,
+            username=user,
+            role=role,
+            name=name,
+            expires_in_days=days,
+        )
     settings = get_settings()
     with cli_session(settings) as session:
         token, secret = service.create_token(

@@ -54,7 +54,7 @@ def scope_for_user(session: Session, user: User) -> CallerScope:
     )
 
 
-def _visible_users(scope: CallerScope) -> Select[tuple[User]]:
+def _visible_users(scope: CallerScope) -> Select[User]:
     query = select(User)
     if scope.is_client:
         assert scope.tenant_ids is not None
@@ -277,11 +277,16 @@ def create_token(
     return token, secret
 
 
-def _visible_tokens(scope: CallerScope) -> Select[tuple[ApiToken]]:
+def _visible_tokens(scope: CallerScope) -> Select[ApiToken]:
     query = select(ApiToken)
     if scope.is_admin:
         return query
-    mine = ApiToken.user_id == scope.user_id
+    # "Mine": a user's tokens; a token without a user sees only itself. (Comparing with a
+    # None user_id would render `IS NULL` and match every user-less token.)
+    if scope.user_id is not None:
+        mine = ApiToken.user_id == scope.user_id
+    else:
+        mine = ApiToken.id == (scope.token_id if scope.token_id is not None else -1)
     if scope.is_client:
         return query.where(mine)
     if scope.tenant_ids is None:

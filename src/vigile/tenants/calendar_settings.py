@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import holidays as holidays_lib
-
 from vigile.errors import InvalidInput
+from vigile.service_levels.calendar import TenantCalendar
+from vigile.service_levels.errors import ServiceLevelError
+from vigile.service_levels.hours import format_hours, parse_hours
 
 
-def validate_calendar_settings(timezone: str, holidays: str, hours: str) -> str:
-    """Check the three settings; return the business hours in canonical form."""
+def validate_calendar_settings(timezone: str, holidays: str, hours: str) -> tuple[str, str]:
+    """Check the three settings together; return (holidays, hours) in canonical form."""
     try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput(
-            f"unknown time zone {timezone!r} (use an IANA name such as 'Europe/Paris')"
-        ) from exc
-    country, _, subdivision = holidays.upper().partition("-")
-    try:
-        holidays_lib.country_holidays(country, subdiv=subdivision or None)
-    except NotImplementedError as exc:
-        raise InvalidInput(
-            f"unknown holiday calendar {holidays!r} (e.g. 'FR', 'FR-57', 'FR-6AE')"
-        ) from exc
-    return hours
+        calendar = TenantCalendar(
+            timezone=timezone, hours=parse_hours(hours), public_holidays=holidays
+        )
+    except ServiceLevelError as exc:
+        raise InvalidInput(str(exc)) from exc
+    assert calendar.public_holidays is not None
+    return calendar.public_holidays, format_hours(calendar.hours)

@@ -8,7 +8,7 @@ import orjson
 import typer
 from rich.table import Table
 
-from vigile.cli_support import cli_session, console, operator, parse_date
+from vigile.cli_support import cli_errors, cli_session, console, operator, parse_date
 from vigile.pagination import PageRequest
 from vigile.tenants import service
 from vigile.tenants.schemas import TenantCreate, TenantOut, TenantUpdate
@@ -48,15 +48,16 @@ def create(
     output: Format = "table",
 ) -> None:
     """Create a tenant."""
-    data = TenantCreate(
-        slug=slug,
-        name=name,
-        timezone=timezone,
-        holidays=holidays,
-        hours=hours,
-        twenty_four_seven=twenty_four_seven,
-        go_live=parse_date(go_live, "--go-live") if go_live else None,
-    )
+    with cli_errors():
+        data = TenantCreate(
+            slug=slug,
+            name=name,
+            timezone=timezone,
+            holidays=holidays,
+            hours=hours,
+            twenty_four_seven=twenty_four_seven,
+            go_live=parse_date(go_live, "--go-live") if go_live else None,
+        )
     with cli_session() as session:
         tenant = TenantOut.model_validate(service.create_tenant(session, operator(), data))
     _show(tenant, output)

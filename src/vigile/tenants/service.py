@@ -33,14 +33,14 @@ def _audit_view(tenant: Tenant) -> dict[str, Any]:
 def create_tenant(session: Session, scope: CallerScope, data: TenantCreate) -> Tenant:
     """Create a client organisation (administrators only)."""
     scope.require_admin()
-    hours = validate_calendar_settings(data.timezone, data.holidays, data.hours)
+    holidays, hours = validate_calendar_settings(data.timezone, data.holidays, data.hours)
     if session.scalar(select(Tenant.id).where(Tenant.slug == data.slug)) is not None:
         raise Conflict(f"a tenant with slug {data.slug!r} already exists")
     tenant = Tenant(
         slug=data.slug,
         name=data.name,
         timezone=data.timezone,
-        holidays=data.holidays.upper(),
+        holidays=holidays,
         hours=hours,
         twenty_four_seven=data.twenty_four_seven,
         go_live=data.go_live,
@@ -103,9 +103,8 @@ def update_tenant(session: Session, scope: CallerScope, slug: str, changes: Tena
     timezone = given.get("timezone") or tenant.timezone
     holidays = given.get("holidays") or tenant.holidays
     hours = given.get("hours") or tenant.hours
-    tenant.hours = validate_calendar_settings(timezone, holidays, hours)
+    tenant.holidays, tenant.hours = validate_calendar_settings(timezone, holidays, hours)
     tenant.timezone = timezone
-    tenant.holidays = holidays.upper()
     for field in ("name", "twenty_four_seven", "go_live"):
         if field in given and (given[field] is not None or field == "go_live"):
             setattr(tenant, field, given[field])
@@ -131,4 +130,4 @@ def slugs_by_id(session: Session, tenant_ids: set[int]) -> dict[int, str]:
     if not tenant_ids:
         return {}
     rows = session.execute(select(Tenant.id, Tenant.slug).where(Tenant.id.in_(tenant_ids)))
-    return {tenant_id: slug for tenant_id, slug in rows.tuples()}
+    return {tenant_id: slug for tenant_id, slug in rows}
