@@ -53,9 +53,33 @@ def field_values(node: Node, field: str) -> frozenset[str] | None:
     return None
 
 
-def score(clause: Clause) -> tuple[int, int]:
-    """Higher is more selective: longer shortest literal, then fewer literals."""
-    return (min(len(x.encode()) for x in clause), -len(clause))
+# Text present in (nearly) every EVTX record as JSON: field names and structure. A literal
+# inside it hits every event, so such clauses are ranked last (selection only, never results).
+_COMMON_TEXT = (
+    '{"event":{"#attributes":{"xmlns":"http://schemas.microsoft.com/win/2004/08/events/event"},'
+    '"system":{"provider":{"#attributes":{"name":"microsoft-windows-sysmon","guid":""}},'
+    '"eventid":,"version":,"level":,"task":,"opcode":,"keywords":"0x8000000000000000",'
+    '"timecreated":{"#attributes":{"systemtime":""}},"eventrecordid":,"correlation":null,'
+    '"execution":{"#attributes":{"processid":,"threadid":}},"channel":"microsoft-windows-'
+    'sysmon/operational","computer":"","security":{"#attributes":{"userid":"s-1-5-18"}}},'
+    '"eventdata":{"rulename":"","utctime":"","processguid":"","processid":,"image":"",'
+    '"filename":"","targetfilename":"","commandline":"","currentdirectory":"","user":"",'
+    '"logonguid":"","logonid":"","terminalsessionid":"","integritylevel":"","hashes":"",'
+    '"parentprocessguid":"","parentprocessid":"","parentimage":"","parentcommandline":"",'
+    '"originalfilename":"","description":"","product":"","company":"","fileversion":"",'
+    '"targetobject":"","details":"","eventtype":"","sourceimage":"","targetimage":"",'
+    '"grantedaccess":"","calltrace":"","imageloaded":"","signed":"","signature":"",'
+    '"signaturestatus":"","queryname":"","queryresults":"","destinationip":"","subjectusername"'
+    ':"","targetusername":"","servicename":"","imagepath":"","scriptblocktext":"","data":'
+    '"c:\\windows\\system32\\","nt authority\\system","microsoft corporation",".exe",'
+    '".dll","true","false","setvalue","medium","high","system"}'
+)
+
+
+def score(clause: Clause) -> tuple[int, int, int]:
+    """Higher is more selective: no always-present literal, longer shortest literal, fewer."""
+    common = any(lit in _COMMON_TEXT for lit in clause)
+    return (0 if common else 1, min(len(x.encode()) for x in clause), -len(clause))
 
 
 def _usable(lits: frozenset[str] | tuple[str | None, ...] | None) -> Clause | None:

@@ -88,6 +88,13 @@ class RuleSet:
         self.report = state["report"]
         self._init_index()
 
+    def prepare(self) -> None:
+        """Build the literal index of every Windows channel now (e.g. before forking workers,
+        so that they share it instead of each building it on first use)."""
+        for channel, rules in self._by_channel.items():
+            if channel not in self._indexes:
+                self._indexes[channel] = LiteralIndex(rules + self._any_channel)
+
     @property
     def active_rules(self) -> list[Rule]:
         """The rules that are applied to events."""

@@ -152,6 +152,7 @@ def scan_paths(
         results: Iterator[UnitResult] = (scan_unit(u, ruleset, rank) for u in units)
         yield from _emit(results, on_progress)
         return
+    ruleset.prepare()
     _RULESET, _MIN_RANK = ruleset, rank
     with multiprocessing.get_context("fork").Pool(procs) as pool:
         yield from _emit(pool.imap(scan_unit, units, chunksize=1), on_progress)
