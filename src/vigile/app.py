@@ -3,7 +3,10 @@ the ASGI app (API under /api/v1, OpenAPI docs, health and readiness)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 
 from fastapi import APIRouter, FastAPI
@@ -11,6 +14,9 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import text
 
 from vigile import __version__
+from vigile.alerts.policy import AlertPolicy
+from vigile.alerts.routes import router as alerts_router
+from vigile.alerts.scheduler import watch_forever
 from vigile.audit.routes import router as audit_router
 from vigile.auth.routes import router as auth_router
 from vigile.auth.service import resolve_credentials
@@ -22,10 +28,38 @@ from vigile.web.problems import install_problem_handlers, problem
 API_PREFIX = "/api/v1"
 
 
-def create_app(settings: Settings | None = None, clock: Callable[[], datetime] = utcnow) -> FastAPI:
-    """Build the application for ``settings`` (default: from the environment)."""
+def create_app(
+    settings: Settings | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    *,
+    scheduler: bool = False,
+) -> FastAPI:
+    """Build the application for ``settings`` (default: from the environment).
+
+    With ``scheduler`` (what `vigile serve` asks for), background tasks run while the app
+    does: the service-level watch every ``sla_watch_seconds``.
+    """
     settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        tasks = []
+        if scheduler and settings.sla_watch_seconds > 0:
+            watch = watch_forever(
+                app.state.sessions,
+                clock,
+                AlertPolicy.from_settings(settings),
+                settings.sla_watch_seconds,
+            )
+            tasks.append(asyncio.create_task(watch, name="sla-watch"))
+        yield
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Vigile",
         version=__version__,
         description="Multi-tenant SOC platform: events, detections, alerts within contractual "
@@ -46,6 +80,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
     api.include_router(auth_router)
     api.include_router(tenants_router)
     api.include_router(audit_router)
+    api.include_router(alerts_router)
     app.include_router(api)
 
     @app.get("/", include_in_schema=False)

@@ -9,6 +9,8 @@ import typer
 from pydantic import ValidationError
 
 from vigile import __version__
+from vigile.alerts.commands import app as alerts_app
+from vigile.alerts.sla_commands import app as sla_app
 from vigile.audit.commands import app as audit_app
 from vigile.auth.commands import tokens as tokens_app
 from vigile.auth.commands import users as users_app
@@ -30,6 +32,8 @@ app.add_typer(tenant_app, name="tenant")
 app.add_typer(users_app, name="user")
 app.add_typer(tokens_app, name="token")
 app.add_typer(audit_app, name="audit")
+app.add_typer(alerts_app, name="alerts")
+app.add_typer(sla_app, name="sla")
 app.command("scan")(scan_command)
 
 
@@ -67,6 +71,8 @@ def serve(
         f"  API docs:   {base}/api/docs",
         f"  health:     {base}/healthz    readiness: {base}/readyz",
     ]
+    if settings.sla_watch_seconds > 0:
+        lines.append(f"  service-level watch: every {settings.sla_watch_seconds:g} s")
     if first.generated_password:
         lines += [
             f"  first administrator created: username '{first.username}', password below "
@@ -80,7 +86,7 @@ def serve(
         f"curl -u {first.username}:PASSWORD {base}/api/v1/auth/me"
     )
     typer.echo("\n".join(lines))
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings, scheduler=True), host=host, port=port, log_level="info")
 
 
 def main() -> None:

@@ -50,6 +50,26 @@ class Settings(BaseSettings):
         default=365, ge=1, description="Default validity of new API and ingest tokens, in days."
     )
     page_size_max: int = Field(default=500, ge=1, description="Largest page a list may return.")
+    alert_dedup_minutes: int = Field(
+        default=60,
+        ge=0,
+        description="Matches of the same rule on the same key fields within this many minutes "
+        "of the open alert's last match join it instead of opening a new alert (0: never).",
+    )
+    alert_evidence_max: int = Field(
+        default=100, ge=1, description="Matching events kept per alert (the counter goes on)."
+    )
+    sla_due_soon_share: float = Field(
+        default=0.75,
+        gt=0,
+        le=1,
+        description="Share of the acknowledgement delay used after which an alert is due soon.",
+    )
+    sla_watch_seconds: float = Field(
+        default=30,
+        ge=0,
+        description="How often `vigile serve` marks service-level breaches (0: not at all).",
+    )
 
     @property
     def effective_database_url(self) -> str:

@@ -11,10 +11,20 @@ from rich.table import Table
 from vigile.cli_support import cli_errors, cli_session, console, operator, parse_date
 from vigile.pagination import PageRequest
 from vigile.tenants import service
-from vigile.tenants.schemas import TenantCreate, TenantOut, TenantUpdate
-from vigile.tenants.types import DEFAULT_HOLIDAYS, DEFAULT_HOURS, DEFAULT_TIMEZONE, TenantStatus
+from vigile.tenants.schemas import TenantCreate, TenantDayIn, TenantDayOut, TenantOut, TenantUpdate
+from vigile.tenants.types import (
+    DEFAULT_HOLIDAYS,
+    DEFAULT_HOURS,
+    DEFAULT_TIMEZONE,
+    DayKind,
+    TenantStatus,
+)
 
 app = typer.Typer(help="Client organisations (tenants).", no_args_is_help=True)
+days_app = typer.Typer(
+    help="Extra closed days and extra open days of a tenant.", no_args_is_help=True
+)
+app.add_typer(days_app, name="days")
 
 Format = Annotated[str, typer.Option("--format", help="table or json.")]
 
@@ -130,3 +140,49 @@ def update(
         tenant = service.update_tenant(session, operator(), slug, TenantUpdate(**given))
         out = TenantOut.model_validate(tenant)
     _show(out, output)
+
+
+@days_app.command("add")
+def add_days(
+    slug: str,
+    days: Annotated[list[str], typer.Argument(help="Local dates YYYY-MM-DD.")],
+    closed: Annotated[
+        bool, typer.Option("--closed/--open", help="Extra closed day (default) or open day.")
+    ] = True,
+    note: Annotated[str, typer.Option(help="Why, e.g. 'bridge day'.")] = "",
+) -> None:
+    """Declare dates extra closed (no business hours) or extra open (working days)."""
+    parsed = [parse_date(day, "DAYS") for day in days]
+    data = TenantDayIn(kind=DayKind.CLOSED if closed else DayKind.OPEN, note=note)
+    with cli_session() as session:
+        for day in parsed:
+            service.set_day(session, operator(), slug, day, data)
+    console.print(f"{len(parsed)} day(s) declared {data.kind.value} for {slug}")
+
+
+@days_app.command("remove")
+def remove_days(
+    slug: str, days: Annotated[list[str], typer.Argument(help="Local dates YYYY-MM-DD.")]
+) -> None:
+    """Withdraw declared extra days."""
+    parsed = [parse_date(day, "DAYS") for day in days]
+    with cli_session() as session:
+        for day in parsed:
+            service.remove_day(session, operator(), slug, day)
+    console.print(f"{len(parsed)} day(s) withdrawn for {slug}")
+
+
+@days_app.command("list")
+def list_days(slug: str, output: Format = "table") -> None:
+    """List a tenant's extra closed and open days."""
+    with cli_session() as session:
+        rows = [
+            TenantDayOut.model_validate(d) for d in service.list_days(session, operator(), slug)
+        ]
+    if output == "json":
+        typer.echo(orjson.dumps([r.model_dump(mode="json") for r in rows]).decode())
+        return
+    table = Table("day", "weekday", "kind", "note")
+    for r in rows:
+        table.add_row(r.day.isoformat(), r.day.strftime("%a"), r.kind.value, r.note)
+    console.print(table)

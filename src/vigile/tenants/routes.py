@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from datetime import date
+
+from fastapi import APIRouter, Response, status
 
 from vigile.tenants import service
-from vigile.tenants.schemas import TenantCreate, TenantOut, TenantUpdate
+from vigile.tenants.schemas import TenantCreate, TenantDayIn, TenantDayOut, TenantOut, TenantUpdate
 from vigile.web.deps import PageDep, ScopeDep, SessionDep
 from vigile.web.pages import Page
 
@@ -32,3 +34,25 @@ def get_tenant(session: SessionDep, scope: ScopeDep, slug: str) -> TenantOut:
 @router.patch("/{slug}", summary="Change a tenant's settings (admin)")
 def update_tenant(session: SessionDep, scope: ScopeDep, slug: str, body: TenantUpdate) -> TenantOut:
     return TenantOut.model_validate(service.update_tenant(session, scope, slug, body))
+
+
+@router.get("/{slug}/days", summary="A tenant's extra closed and open days")
+def list_days(session: SessionDep, scope: ScopeDep, slug: str) -> list[TenantDayOut]:
+    return [TenantDayOut.model_validate(d) for d in service.list_days(session, scope, slug)]
+
+
+@router.put("/{slug}/days/{day}", summary="Declare a day extra closed or open (admin)")
+def set_day(
+    session: SessionDep, scope: ScopeDep, slug: str, day: date, body: TenantDayIn
+) -> TenantDayOut:
+    return TenantDayOut.model_validate(service.set_day(session, scope, slug, day, body))
+
+
+@router.delete(
+    "/{slug}/days/{day}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Withdraw a declared day (admin)",
+)
+def remove_day(session: SessionDep, scope: ScopeDep, slug: str, day: date) -> Response:
+    service.remove_day(session, scope, slug, day)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -6,7 +6,13 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from vigile.tenants.types import DEFAULT_HOLIDAYS, DEFAULT_HOURS, DEFAULT_TIMEZONE, TenantStatus
+from vigile.tenants.types import (
+    DEFAULT_HOLIDAYS,
+    DEFAULT_HOURS,
+    DEFAULT_TIMEZONE,
+    DayKind,
+    TenantStatus,
+)
 
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
 
@@ -71,3 +77,22 @@ class TenantOut(BaseModel):
     status: TenantStatus
     created_at: datetime
     updated_at: datetime
+
+
+class TenantDayIn(BaseModel):
+    """Declare one local date extra closed or extra open (replaces an earlier declaration)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: DayKind = Field(description="`closed`: no business hours; `open`: a working day.")
+    note: str = Field(default="", max_length=200, description="Why, e.g. `bridge day`.")
+
+
+class TenantDayOut(BaseModel):
+    """An extra closed or open day of a tenant."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    day: date
+    kind: DayKind
+    note: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
@@ -12,9 +13,11 @@ from vigile.audit import service as audit
 from vigile.errors import Conflict, InvalidInput, NotFound
 from vigile.pagination import PageRequest
 from vigile.scope import CallerScope
+from vigile.service_levels import ServiceTerms, TenantCalendar, parse_hours
 from vigile.tenants.calendar_settings import validate_calendar_settings
-from vigile.tenants.models import Tenant
-from vigile.tenants.schemas import TenantCreate, TenantUpdate
+from vigile.tenants.models import Tenant, TenantDay
+from vigile.tenants.schemas import TenantCreate, TenantDayIn, TenantUpdate
+from vigile.tenants.types import DayKind
 
 
 def _audit_view(tenant: Tenant) -> dict[str, Any]:
@@ -131,3 +134,93 @@ def slugs_by_id(session: Session, tenant_ids: set[int]) -> dict[int, str]:
         return {}
     rows = session.execute(select(Tenant.id, Tenant.slug).where(Tenant.id.in_(tenant_ids)))
     return {tenant_id: slug for tenant_id, slug in rows}
+
+
+# --- extra closed / open days and service terms ---------------------------------------
+
+
+def list_days(session: Session, scope: CallerScope, slug: str) -> list[TenantDay]:
+    """A tenant's extra closed and open days, by date."""
+    scope.require_api()
+    tenant = get_tenant(session, scope, slug)
+    query = select(TenantDay).where(TenantDay.tenant_id == tenant.id).order_by(TenantDay.day)
+    return list(session.scalars(query))
+
+
+def get_day(session: Session, scope: CallerScope, slug: str, day: date) -> TenantDay:
+    """One declared day of a tenant (NotFound when none is declared on that date)."""
+    scope.require_api()
+    tenant = get_tenant(session, scope, slug)
+    row = session.scalar(
+        select(TenantDay).where(TenantDay.tenant_id == tenant.id, TenantDay.day == day)
+    )
+    if row is None:
+        raise NotFound(f"no extra day declared on {day.isoformat()} for tenant {slug!r}")
+    return row
+
+
+def set_day(
+    session: Session, scope: CallerScope, slug: str, day: date, data: TenantDayIn
+) -> TenantDay:
+    """Declare ``day`` extra closed or open (administrators); replaces an earlier declaration.
+
+    Deadlines already computed keep their value; alerts raised from now on use the new calendar.
+    """
+    tenant = get_tenant(session, scope, slug)
+    scope.require_admin()
+    row = session.scalar(
+        select(TenantDay).where(TenantDay.tenant_id == tenant.id, TenantDay.day == day)
+    )
+    before = None if row is None else {"kind": row.kind, "note": row.note}
+    if row is None:
+        row = TenantDay(tenant_id=tenant.id, day=day, kind=data.kind.value, note=data.note)
+        session.add(row)
+    else:
+        row.kind, row.note = data.kind.value, data.note
+    session.flush()
+    audit.record(
+        session,
+        scope,
+        "tenant.day.set",
+        "tenant",
+        tenant.slug,
+        tenant_id=tenant.id,
+        details={"day": day.isoformat(), "kind": row.kind, "note": row.note, "before": before},
+    )
+    return row
+
+
+def remove_day(session: Session, scope: CallerScope, slug: str, day: date) -> None:
+    """Withdraw a declared extra day (administrators)."""
+    row = get_day(session, scope, slug, day)
+    scope.require_admin()
+    details = {"day": day.isoformat(), "kind": row.kind, "note": row.note}
+    session.delete(row)
+    session.flush()
+    audit.record(
+        session,
+        scope,
+        "tenant.day.remove",
+        "tenant",
+        slug,
+        tenant_id=row.tenant_id,
+        details=details,
+    )
+
+
+def service_terms(session: Session, scope: CallerScope, tenant_id: int) -> ServiceTerms:
+    """The tenant's service terms: calendar (with extra days), 24/7 option and go-live."""
+    tenant = get_tenant_by_id(session, scope, tenant_id)
+    rows = session.execute(
+        select(TenantDay.day, TenantDay.kind).where(TenantDay.tenant_id == tenant.id)
+    ).all()
+    calendar = TenantCalendar(
+        timezone=tenant.timezone,
+        hours=parse_hours(tenant.hours),
+        public_holidays=tenant.holidays,
+        closed_days=frozenset(day for day, kind in rows if kind == DayKind.CLOSED),
+        open_days=frozenset(day for day, kind in rows if kind == DayKind.OPEN),
+    )
+    return ServiceTerms(
+        calendar=calendar, around_the_clock=tenant.twenty_four_seven, go_live=tenant.go_live
+    )

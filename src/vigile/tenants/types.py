@@ -16,3 +16,10 @@ class TenantStatus(StrEnum):
 DEFAULT_TIMEZONE = "Europe/Paris"
 DEFAULT_HOLIDAYS = "FR"
 DEFAULT_HOURS = "mon-fri 09:00-18:00"
+
+
+class DayKind(StrEnum):
+    """An extra day declared for a tenant: closed (no business hours) or open (a working day)."""
+
+    CLOSED = "closed"
+    OPEN = "open"

@@ -1,0 +1,1 @@
+"""Alerts: lifecycle, deduplication, triage verdicts, service-level clock, rule quality."""
