@@ -27,6 +27,8 @@ touch gets a *caveat*, see :class:`ReferenceResult`):
   ``NULL`` (absent), which is Sigma's meaning, and reported as a caveat.
 - A column holds INTEGER affinity when every value is an integer (so ``|gt`` compares numbers),
   otherwise TEXT; both with ``COLLATE NOCASE``.
+- pySigma's SQLite backend cannot convert keyword (field-less) values; here they become a
+  search of every field value of the event (case-insensitive substring, wildcards honoured).
 - Only rules whose ``logsource.product`` is ``windows`` apply to EVTX records; others are
   reported as not applicable (0 matches). Windows rules whose logsource neither pipeline maps are
   converted without any Channel/EventID condition and so test every event (caveat).
@@ -53,8 +55,10 @@ RULE_DIRS = ("rules", "rules-emerging-threats", "rules-threat-hunting")
 TABLE = "logs"
 ROW_ID = "row_id"
 SYSTEM_CHANNEL = "System_Channel"
+KEYWORD_COLUMN = "sigma_all_values"
+KEYWORD_FUNCTION = "sigma_keyword"
 QUERY_PREFIX = f"SELECT * FROM {TABLE} WHERE "
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 
 RecordKey = tuple[str, int]
 """A record's identity: (file, EventRecordID)."""
@@ -227,6 +231,30 @@ def _system_channel() -> Any:
     )
 
 
+def _keyword_backend(pipeline: Any) -> Any:
+    """The SQLite backend, plus keyword (field-less) values as a search of every field value.
+
+    pySigma's SQLite backend refuses keywords (no full-text search). Here a keyword becomes
+    ``sigma_keyword(<all values>, <regex>)``: true when the value occurs (case-insensitively,
+    wildcards honoured) inside any one field value of the event.
+    """
+    from sigma.backends.sqlite import sqliteBackend
+    from sigma.types import SigmaString
+
+    class KeywordBackend(sqliteBackend):  # type: ignore[misc, valid-type]
+        def convert_condition_val_str(self, cond: Any, state: Any) -> str:
+            value = cond.value
+            if not isinstance(value, SigmaString):
+                value = SigmaString(str(value))
+            regex = str(value.to_regex().regexp).replace("'", "''")
+            return f"{KEYWORD_FUNCTION}({KEYWORD_COLUMN}, '(?is){regex}')"
+
+        def convert_condition_val_num(self, cond: Any, state: Any) -> str:
+            return self.convert_condition_val_str(cond, state)
+
+    return KeywordBackend(pipeline)
+
+
 def convert_rules(paths: Iterable[Path], cache_dir: Path | None = None) -> list[ConvertedRule]:
     """Convert every rule under ``paths`` (sysmon + windows-logsources pipelines, SQLite backend).
 
@@ -240,13 +268,13 @@ def convert_rules(paths: Iterable[Path], cache_dir: Path | None = None) -> list[
         if cache_file.is_file():
             return [ConvertedRule(**item) for item in orjson.loads(cache_file.read_bytes())]
 
-    from sigma.backends.sqlite import sqliteBackend
     from sigma.pipelines.sysmon import sysmon_pipeline
     from sigma.pipelines.windows import windows_logsource_pipeline
 
     # Same order as Zircolite's `sigma convert -t sqlite -p sysmon -p windows-logsources`: the
     # sysmon items rewrite the logsource to service sysmon, then the windows items add Channel.
-    backend = sqliteBackend(sysmon_pipeline() + windows_logsource_pipeline() + _system_channel())
+    pipeline = sysmon_pipeline() + windows_logsource_pipeline() + _system_channel()
+    backend = _keyword_backend(pipeline)
     rules = [item for path in files for item in _convert_file(path, backend)]
     if cache_file is not None:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
@@ -267,6 +295,7 @@ class FlatRecord:
     spellings: dict[str, str] = field(default_factory=dict)
     collisions: set[str] = field(default_factory=set)
     data_list: bool = False
+    texts: list[str] = field(default_factory=list)
 
 
 def _scalar(value: Any) -> Any:
@@ -294,6 +323,7 @@ class _Flattener:
             record.collisions.add(lower)
         record.values[lower] = _scalar(value)
         record.spellings[lower] = name
+        record.texts.append(str(record.values[lower]))
 
     def walk(self, node: Any, name: str) -> None:
         if isinstance(node, dict):
@@ -312,6 +342,7 @@ class _Flattener:
         elif isinstance(node, list):
             if name == "Data":
                 self.record.data_list = True
+                self.record.texts.extend(str(v) for v in node if v is not None)
                 if self.data_list == "join":
                     self.put(name, "\n".join("" if v is None else str(v) for v in node))
             else:
@@ -452,6 +483,14 @@ class ReferenceEvaluator:
             self._regex_cache[pattern] = compiled
         return 1 if compiled.search(str(value)) else 0
 
+    def _keyword(self, values: str | None, pattern: str) -> int:
+        if not values:
+            return 0
+        compiled = self._regex_cache.get(pattern)
+        if compiled is None:
+            compiled = self._regex_cache[pattern] = re.compile(pattern)
+        return 1 if any(compiled.search(v) for v in orjson.loads(values)) else 0
+
     def _load(
         self, connection: sqlite3.Connection, events: Iterable[tuple[RecordKey, dict[str, Any]]]
     ) -> tuple[list[RecordKey], dict[str, set[str]], dict[str, int], int]:
@@ -464,8 +503,10 @@ class ReferenceEvaluator:
         for key, event in events:
             record = flatten_event(event, self.data_list)
             keys.append(key)
+            record.values[KEYWORD_COLUMN.lower()] = orjson.dumps(record.texts).decode()
             rows.append(record.values)
             data_lists += record.data_list
+            spellings[KEYWORD_COLUMN.lower()].add(KEYWORD_COLUMN)
             for lower, name in record.spellings.items():
                 spellings[lower].add(name)
             for lower in record.collisions:
@@ -475,7 +516,11 @@ class ReferenceEvaluator:
                     integer[lower] = (isinstance(value, int) and not isinstance(value, bool)) or (
                         isinstance(value, str) and _INT_TEXT.fullmatch(value) is not None
                     )
-        columns = sorted(spellings)
+        # SQLite decodes a row's columns up to the one it reads: the logsource columns go first.
+        first = [c.lower() for c in (SYSTEM_CHANNEL, "EventID", "Channel", "Provider_Name")]
+        columns = [c for c in first if c in spellings]
+        columns += sorted(c for c in spellings if c not in first and c != KEYWORD_COLUMN.lower())
+        columns.append(KEYWORD_COLUMN.lower())
         if len(columns) > 1900:
             raise RuntimeError(f"{len(columns)} distinct fields: over SQLite's column limit")
         definitions = [f"{ROW_ID} INTEGER PRIMARY KEY"] + [
@@ -515,6 +560,8 @@ class ReferenceEvaluator:
                     f"field {name}: in System and payload of {collisions[name.lower()]} events"
                 )
         sql = " ".join(rule.where)
+        if f"{KEYWORD_FUNCTION}(" in sql:
+            notes.append("keywords searched (contains, case-insensitive) in every field value")
         if " REGEXP " in sql:
             notes.append("regex evaluated with Python re")
         if not sql.isascii():
@@ -527,6 +574,7 @@ class ReferenceEvaluator:
         connection = sqlite3.connect(":memory:")
         try:
             connection.create_function("regexp", 2, self._regexp, deterministic=True)
+            connection.create_function(KEYWORD_FUNCTION, 2, self._keyword, deterministic=True)
             start = time.perf_counter()
             keys, spellings, collisions, data_lists = self._load(connection, events)
             result.events = len(keys)

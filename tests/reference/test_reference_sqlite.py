@@ -99,8 +99,14 @@ def rules_dir(tmp_path: Path) -> Path:
     write_rule(
         folder,
         "keywords",
-        "    product: windows\n    service: system",
-        "    keywords:\n        - 'mimikatz'\n    condition: keywords",
+        "    product: windows",
+        "    keywords:\n        - 'MIMI*KATZ'\n    condition: keywords",
+    )
+    write_rule(
+        folder,
+        "placeholder",
+        PROC,
+        "    sel:\n        Image|expand: '%unknown_placeholder%'\n    condition: sel",
     )
     write_rule(
         folder,
@@ -132,7 +138,7 @@ def events() -> list[tuple[tuple[str, int], dict[str, Any]]]:
             ),
         ),
         (("b.evtx", 7), evtx_event(4624, "Security", {"LogonType": 10})),
-        (("b.evtx", 8), evtx_event(4624, "Security", {"LogonType": 3})),
+        (("b.evtx", 8), evtx_event(4624, "Security", {"LogonType": 3, "Note": "x mimi-katz y"})),
         (
             ("c.evtx", 1),
             evtx_event(
@@ -193,8 +199,8 @@ def test_convert_rules_records_failures_and_caches(rules_dir: Path, tmp_path: Pa
     cache = tmp_path / "cache"
     first = convert_rules([rules_dir], cache)
     by_id = {r.rule_id: r for r in first}
-    assert by_id[rule_id("keywords")].error is not None
-    assert "keyword" in by_id[rule_id("keywords")].error.lower()  # type: ignore[union-attr]
+    assert by_id[rule_id("keywords")].error is None
+    assert "placeholder" in str(by_id[rule_id("placeholder")].error).lower()
     whoami = by_id[rule_id("whoami")]
     assert whoami.error is None
     assert "System_Channel" in whoami.fields and "EventID" in whoami.fields
@@ -212,7 +218,9 @@ def test_evaluate_per_rule_matches(rules_dir: Path) -> None:
     assert any("NoSuchField" in c for c in result.caveats[rule_id("not_absent")])
     assert result.matches[rule_id("regex")] == [("a.evtx", 3)]
     assert result.matches[rule_id("logon")] == [("b.evtx", 7)]
-    assert rule_id("keywords") in result.failures
+    # Keywords: a case-insensitive search, wildcards honoured, in any one field value.
+    assert result.matches[rule_id("keywords")] == [("b.evtx", 8)]
+    assert rule_id("placeholder") in result.failures
     assert rule_id("linux") in result.not_applicable
     assert rule_id("linux") not in result.counts
     # Unnamed Data list dropped by default: the rule cannot fire (and says so).
