@@ -58,7 +58,7 @@ SYSTEM_CHANNEL = "System_Channel"
 KEYWORD_COLUMN = "sigma_all_values"
 KEYWORD_FUNCTION = "sigma_keyword"
 QUERY_PREFIX = f"SELECT * FROM {TABLE} WHERE "
-CACHE_FORMAT = 5
+CACHE_FORMAT = 6
 
 RecordKey = tuple[str, int]
 """A record's identity: (file, EventRecordID)."""
@@ -128,6 +128,8 @@ def _mapped_windows_logsource(category: str | None, service: str | None) -> bool
     from sigma.pipelines.sysmon.sysmon import sysmon_generic_logsource_eventid_mapping
     from sigma.pipelines.windows.windows import windows_generic_category_channel_mapping
 
+    if category is None and service is None:
+        return True  # product only: the rule is meant for every Windows event
     if category is not None:
         return (
             category in sysmon_generic_logsource_eventid_mapping
