@@ -179,13 +179,10 @@ def quality(
         query = query.where(Alert.raised_at < raised_to)
     rows = session.execute(query).all()
     slugs = tenants.slugs_by_id(session, {r[0] for r in rows})
-    excepted = set(
-        session.execute(
-            select(RuleException.tenant_id, RuleException.rule_id).where(
-                RuleException.revoked_at.is_(None)
-            )
-        ).tuples()
+    active = select(RuleException.tenant_id, RuleException.rule_id).where(
+        RuleException.revoked_at.is_(None)
     )
+    excepted = {(t, r) for t, r in session.execute(active)}
     result = []
     for tenant_id, rule, title, alerts, still_open, tp, bp, fp, dup in rows:
         judged = tp + bp + fp

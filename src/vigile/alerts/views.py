@@ -88,7 +88,11 @@ def _minutes(value: timedelta | None) -> float | None:
 
 def _out(alert: Alert, slug: str, terms: ServiceTerms, status: SlaStatus) -> AlertOut:
     level = Level(alert.level)
-    due_local = terms.calendar.to_local(alert.due_at).isoformat() if alert.due_at else None
+    due_local = (
+        terms.calendar.to_local(alert.due_at).isoformat(timespec="seconds")
+        if alert.due_at
+        else None
+    )
     sla = SlaView(
         state=status.state,
         due_at=alert.due_at,
