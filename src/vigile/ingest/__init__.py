@@ -1,0 +1,1 @@
+"""Ingest: receivers (syslog, HTTP) and ``parsers/`` that normalise raw records into events."""

@@ -1,0 +1,124 @@
+"""Source types: name → parser, and which one applies to a record.
+
+The source type comes, in order, from an explicit field (a HEC ``sourcetype``, a bulk item's
+``source_type``), the endpoint or token default, or — for ``auto`` — the record itself: a
+JSON object by its shape (EVTX ``Event.System``, EVE ``event_type``, Wazuh ``rule`` +
+``agent``, else generic JSON), text by its ``CEF:``/``LEEF:`` marker, else syslog. In auto
+mode a JSON record is decoded once, not once to sniff and again to parse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any
+
+from vigile.ingest.parsers import evtx, jsonlog, suricata, wazuh
+from vigile.ingest.parsers.cef import find_marker, parse_cef
+from vigile.ingest.parsers.leef import parse_leef
+from vigile.ingest.parsers.model import Event, ParseError, ParseOptions
+from vigile.ingest.parsers.syslog import parse_syslog
+
+Parser = Callable[[bytes, ParseOptions], Event]
+ObjectParser = Callable[[dict[str, Any], bytes, ParseOptions], Event]
+
+AUTO = "auto"
+PARSERS: Mapping[str, Parser] = MappingProxyType(
+    {
+        "json": jsonlog.parse_json,
+        "syslog": parse_syslog,
+        "cef": parse_cef,
+        "leef": parse_leef,
+        "suricata": suricata.parse_suricata,
+        "wazuh": wazuh.parse_wazuh,
+        "evtx": evtx.parse_evtx,
+    }
+)
+# Names shippers commonly use for the same formats (Splunk source types, Filebeat modules).
+ALIASES: Mapping[str, str] = MappingProxyType(
+    {
+        "_json": "json",
+        "ndjson": "json",
+        "jsonl": "json",
+        "suricata:eve": "suricata",
+        "eve": "suricata",
+        "wazuh-alerts": "wazuh",
+        "wazuh:alerts": "wazuh",
+        "winevtx": "evtx",
+        "windows:evtx": "evtx",
+        "rfc5424": "syslog",
+        "rfc3164": "syslog",
+        "cisco:asa:cef": "cef",
+    }
+)
+_BY_SHAPE: dict[str, ObjectParser] = {
+    "evtx": evtx.from_object,
+    "suricata": suricata.from_object,
+    "wazuh": wazuh.from_object,
+    "json": jsonlog.from_object,
+}
+
+
+def canonical(name: str) -> str:
+    """The registered name of a source type or alias; ParseError if unknown."""
+    key = name.strip().lower()
+    key = ALIASES.get(key, key)
+    if key != AUTO and key not in PARSERS:
+        raise ParseError(f"unknown source type {name[:40]!r}")
+    return key
+
+
+def json_shape(obj: Mapping[str, Any]) -> str:
+    """The source type of a decoded JSON object, from its keys."""
+    root = obj.get("Event")
+    if isinstance(root, dict) and isinstance(root.get("System"), dict):
+        return "evtx"
+    if "Channel" in obj and "EventID" in obj:
+        return "evtx"
+    if isinstance(obj.get("event_type"), str) and ("src_ip" in obj or "flow_id" in obj):
+        return "suricata"
+    if isinstance(obj.get("rule"), dict) and isinstance(obj.get("agent"), dict):
+        return "wazuh"
+    return "json"
+
+
+def text_shape(raw: bytes) -> str:
+    """The source type of a non-JSON record: CEF, LEEF, else syslog."""
+    head = raw[:1024].decode("utf-8", errors="replace")
+    if find_marker(head, "CEF:") >= 0:
+        return "cef"
+    if find_marker(head, "LEEF:") >= 0:
+        return "leef"
+    return "syslog"
+
+
+def detect_source_type(
+    raw: bytes, *, explicit: str | None = None, default: str | None = None
+) -> str:
+    """The source type to use: explicit field, else endpoint/token default, else sniffed."""
+    for name in (explicit, default):
+        if name:
+            chosen = canonical(name)
+            if chosen != AUTO:
+                return chosen
+    if raw.lstrip(b" \t\r\n\xef\xbb\xbf").startswith(b"{"):
+        return json_shape(jsonlog.load_object(raw))
+    return text_shape(raw)
+
+
+def parse(
+    raw: bytes,
+    source_type: str = AUTO,
+    options: ParseOptions | None = None,
+    *,
+    explicit: str | None = None,
+) -> Event:
+    """Parse one record with the source type that applies (see :func:`detect_source_type`)."""
+    options = options or ParseOptions()
+    for name in (explicit, source_type):
+        if name and (chosen := canonical(name)) != AUTO:
+            return PARSERS[chosen](raw, options)
+    if raw.lstrip(b" \t\r\n").startswith(b"{"):
+        obj = jsonlog.load_object(raw)
+        return _BY_SHAPE[json_shape(obj)](obj, raw, options)
+    return PARSERS[text_shape(raw)](raw, options)
