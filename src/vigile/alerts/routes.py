@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
+from pydantic import Field
 
 from vigile.alerts import compliance, queries, rules, service, views
 from vigile.alerts.policy import AlertPolicy
@@ -39,6 +40,7 @@ from vigile.web.deps import ClockDep, PageDep, ScopeDep, SessionDep, SettingsDep
 from vigile.web.pages import Page
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
+LevelNumber = Annotated[int, Field(ge=1, le=4)]
 
 
 def _detail(
@@ -64,7 +66,7 @@ def list_alerts(
     clock: ClockDep,
     settings: SettingsDep,
     tenant: str | None = None,
-    level: Annotated[list[int] | None, Query(ge=1, le=4)] = None,
+    level: Annotated[list[LevelNumber] | None, Query()] = None,
     state: Annotated[list[AlertState] | None, Query()] = None,
     sla_state: Annotated[list[SlaState] | None, Query()] = None,
     rule_id: str | None = None,
