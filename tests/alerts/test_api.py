@@ -123,8 +123,14 @@ def test_lifecycle_over_the_api(api: TestClient, world: World, clock: FakeClock)
     assert reopened["state"] == "in_progress"
     kinds = [e["kind"] for e in api.get(url, headers=client_alpha).json()["timeline"]]
     assert kinds == [
-        "raised", "comment", "acknowledged", "assigned", "level_changed", "closed", "reopened",
-    ]  # fmt: skip
+        "raised",
+        "comment",
+        "acknowledged",
+        "assigned",
+        "level_changed",
+        "closed",
+        "reopened",
+    ]
     detail = api.get(url, headers=analyst).json()
     assert detail["evidence"][0]["event"] == EVENT
 

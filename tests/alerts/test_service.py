@@ -137,8 +137,14 @@ def test_lifecycle_with_reopen_assign_and_comments(
         assert reopened.acknowledged_at == MORNING + timedelta(minutes=10)
         kinds = [e.kind for e in service.timeline(session, OP, alert.id)]
     assert kinds == [
-        "raised", "acknowledged", "assigned", "started", "comment", "closed", "reopened",
-    ]  # fmt: skip
+        "raised",
+        "acknowledged",
+        "assigned",
+        "started",
+        "comment",
+        "closed",
+        "reopened",
+    ]
 
 
 def test_closing_a_new_alert_acknowledges_it(
