@@ -101,6 +101,8 @@ class Spool:
                 self.recovery.problems.append(f"group {group}: offset {offset} -> {clamped}")
                 self._committed[group] = clamped
                 groups.store(self.dir, group, clamped, fsync=fsync)
+        # Lowest committed offset, kept as one int so appenders read it without _glock.
+        self._low: int | None = min(self._committed.values(), default=None)
 
     # -- recovery -------------------------------------------------------------------------
     def _recover(self) -> tuple[list[int], dict[int, int], int]:
@@ -194,7 +196,7 @@ class Spool:
         if used + nbytes > self._max_bytes:
             raise SpoolFull(f"spool holds {used} bytes, bound {self._max_bytes}")
         if self._max_lag is not None:
-            low = min(self._committed.values(), default=self._bases[0])
+            low = self._low if self._low is not None else self._bases[0]
             if self._next - low + nrecords > self._max_lag:
                 raise SpoolFull(f"consumers lag {self._next - low} records, bound {self._max_lag}")
 
@@ -240,6 +242,7 @@ class Spool:
                         start = self._bases[0]
                     groups.store(self.dir, group, start, fsync=self._fsync)
                     self._committed[group] = start
+                    self._low = min(self._committed.values())
                 cur = self._cursors[group] = _Cursor(self._committed[group])
             return cur
 
@@ -295,7 +298,7 @@ class Spool:
                 )
             groups.store(self.dir, group, offset, fsync=self._fsync)
             self._committed[group] = offset
-            low = min(self._committed.values())
+            self._low = low = min(self._committed.values())
         with cur.lock:
             if cur.offset < offset:
                 cur.offset, cur.base = offset, -1
@@ -320,7 +323,7 @@ class Spool:
     def stats(self) -> Stats:
         """A snapshot of the counters."""
         with self._lock:
-            low = min(self._committed.values(), default=self._bases[0])
+            low = self._low if self._low is not None else self._bases[0]
             return Stats(
                 self._appends,
                 self._records,
