@@ -286,3 +286,12 @@ def test_oversized_json_field_is_cut_and_flagged() -> None:
     e = parse_json(b'{"CommandLine": "' + b"x" * 5000 + b'"}', opts)
     assert e.truncated and e.fields["CommandLine"] == "x" * 50 and len(e.raw) == 1000
     assert not parse_json(b'{"a": "short"}', opts).truncated
+
+
+@pytest.mark.corpus
+def test_evtx_file_records_parse(corpus_dir) -> None:
+    from vigile.ingest.parsers.evtx import iter_evtx_file
+
+    path = next((corpus_dir / "evtx").rglob("*.evtx"))
+    events = [parse_evtx(raw, OPTS) for raw in iter_evtx_file(path)]
+    assert events and all(e.host and "EventID" in e.fields for e in events)
