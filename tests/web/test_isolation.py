@@ -7,16 +7,70 @@ makes ``test_every_route_is_in_the_matrix`` fail until its isolation is tested h
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import World
+from tests.web.conftest import World, build_world
+from vigile.alerts import rules
+from vigile.alerts import service as alerts
+from vigile.alerts.schemas import AlertInput, RuleExceptionIn
+from vigile.config import Settings
+from vigile.db import make_engine, make_sessionmaker, transaction
+from vigile.scope import local_operator
+from vigile.tenants import service as tenants
+from vigile.tenants.schemas import TenantDayIn
+from vigile.tenants.types import DayKind
 
 ALPHA_SCOPED = ("client-alpha", "api-client-alpha", "analyst-alpha")
+# Lists that only the provider's staff may read (client callers get 403).
+PROVIDER_LISTS = {"/api/v1/audit", "/api/v1/alerts/rule-quality"}
+PERIOD = "from=2026-11-01&to=2026-11-30"
+
+
+@dataclass
+class IsolationWorld(World):
+    """The shared world plus one alert, rule exception and extra day per tenant."""
+
+    alert_ids: dict[str, int] = field(default_factory=dict)
+    exception_ids: dict[str, int] = field(default_factory=dict)
+
+
+@pytest.fixture
+def world(settings: Settings, clock: Callable[[], Any]) -> IsolationWorld:
+    built = IsolationWorld(**vars(build_world(settings, clock)))
+    engine = make_engine(settings.effective_database_url)
+    op = local_operator("test")
+    with transaction(make_sessionmaker(engine)) as session:
+        for slug in ("alpha", "beta"):
+            tenant_id = tenants.get_tenant(session, op, slug).id
+            detection = AlertInput(
+                rule_id="rule-1",
+                rule_title="Rule 1",
+                rule_level="high",
+                events=[{"Computer": f"{slug}-dc01"}],
+            )
+            alert = alerts.raise_alert(session, op, tenant_id, detection, clock).alert
+            assert alert is not None
+            built.alert_ids[slug] = alert.id
+            data = RuleExceptionIn(tenant=slug, rule_id="noisy", reason="scanner")
+            built.exception_ids[slug] = rules.create_exception(session, op, data, clock).id
+            day = TenantDayIn(kind=DayKind.CLOSED, note="closure")
+            tenants.set_day(session, op, slug, date(2026, 12, 24), day)
+    engine.dispose()
+    return built
+
+
+def _alert(slug: str, action: str = "") -> Callable[[Any], str]:
+    return lambda w: f"/api/v1/alerts/{w.alert_ids[slug]}{action}"
+
+
+def _exception(slug: str) -> Callable[[Any], str]:
+    return lambda w: f"/api/v1/alerts/rule-exceptions/{w.exception_ids[slug]}"
 
 
 @dataclass(frozen=True)
@@ -28,6 +82,10 @@ class ObjectRoute:
     beta_path: Callable[[World], str]
     alpha_path: Callable[[World], str] | None
     body: dict[str, Any] | None = None
+    readback: Callable[[World], str] | None = None
+    """Where the provider reads beta's object back (default: ``beta_path``)."""
+    unchanged: Callable[[Any], bool] | None = None
+    """What must still hold of the object read back."""
 
 
 OBJECT_ROUTES = [
@@ -61,6 +119,77 @@ OBJECT_ROUTES = [
         "/api/v1/tokens/{token_id}",
         lambda w: f"/api/v1/tokens/{w.token_ids['api-user-client-beta']}",
         None,
+        unchanged=lambda token: token["revoked_at"] is None,
+    ),
+    # Alerts: clients read and comment; every other change is the provider's.
+    ObjectRoute("GET", "/api/v1/alerts/{alert_id}", _alert("beta"), _alert("alpha")),
+    *(
+        ObjectRoute(
+            "POST",
+            f"/api/v1/alerts/{{alert_id}}/{action}",
+            _alert("beta", f"/{action}"),
+            None,
+            body,
+            readback=_alert("beta"),
+            unchanged=lambda a: a["state"] == "new" and a["level"] == 3 and a["assignee"] is None,
+        )
+        for action, body in [
+            ("acknowledge", None),
+            ("start", None),
+            ("assign", {"assignee": "analyst"}),
+            ("level", {"level": 1, "reason": "stolen"}),
+            ("close", {"verdict": "false_positive", "comment": "stolen"}),
+            ("reopen", {"reason": "stolen"}),
+        ]
+    ),
+    ObjectRoute(
+        "POST",
+        "/api/v1/alerts/{alert_id}/comments",
+        _alert("beta", "/comments"),
+        _alert("alpha", "/comments"),
+        {"text": "stolen"},
+        readback=_alert("beta"),
+    ),
+    ObjectRoute(
+        "GET",
+        "/api/v1/alerts/compliance",
+        lambda w: f"/api/v1/alerts/compliance?tenant=beta&{PERIOD}",
+        lambda w: f"/api/v1/alerts/compliance?tenant=alpha&{PERIOD}",
+    ),
+    ObjectRoute(
+        "GET",
+        "/api/v1/alerts/rule-exceptions/{exception_id}",
+        _exception("beta"),
+        _exception("alpha"),
+    ),
+    ObjectRoute(
+        "DELETE",
+        "/api/v1/alerts/rule-exceptions/{exception_id}",
+        _exception("beta"),
+        None,
+        unchanged=lambda exception: exception["revoked_at"] is None,
+    ),
+    ObjectRoute(
+        "GET",
+        "/api/v1/tenants/{slug}/days",
+        lambda w: "/api/v1/tenants/beta/days",
+        lambda w: "/api/v1/tenants/alpha/days",
+    ),
+    ObjectRoute(
+        "PUT",
+        "/api/v1/tenants/{slug}/days/{day}",
+        lambda w: "/api/v1/tenants/beta/days/2026-12-24",
+        None,
+        {"kind": "open", "note": "stolen"},
+        readback=lambda w: "/api/v1/tenants/beta/days",
+    ),
+    ObjectRoute(
+        "DELETE",
+        "/api/v1/tenants/{slug}/days/{day}",
+        lambda w: "/api/v1/tenants/beta/days/2026-12-24",
+        None,
+        readback=lambda w: "/api/v1/tenants/beta/days",
+        unchanged=lambda days: [d["kind"] for d in days] == ["closed"],
     ),
 ]
 
@@ -70,6 +199,9 @@ LIST_ROUTES: dict[str, Callable[[World, dict[str, Any]], bool]] = {
     "/api/v1/users": lambda w, item: item["tenant"] == "beta",
     "/api/v1/tokens": lambda w, item: item["tenant"] == "beta" or item["username"] == "client-beta",
     "/api/v1/audit": lambda w, item: item["tenant_id"] == w.tenant_ids["beta"],
+    "/api/v1/alerts": lambda w, item: item["tenant"] == "beta",
+    "/api/v1/alerts/rule-exceptions": lambda w, item: item["tenant"] == "beta",
+    "/api/v1/alerts/rule-quality": lambda w, item: item["tenant"] == "beta",
 }
 
 # Routes that address no tenant object, and why they need no isolation case.
@@ -80,6 +212,8 @@ EXEMPT = {
     ("POST", "/api/v1/users"): "creation: admin only (tested in test_api)",
     ("POST", "/api/v1/tokens"): "creation: tested in test_token_creation_is_scoped",
     ("GET", "/api/v1/audit/verify"): "admin only; counts, no tenant data",
+    ("POST", "/api/v1/alerts"): "creation: tested in test_alert_creation_is_scoped",
+    ("POST", "/api/v1/alerts/rule-exceptions"): "creation: tested in test_alert_creation_is_scoped",
 }
 
 
@@ -93,47 +227,77 @@ def test_every_route_is_in_the_matrix(client: TestClient) -> None:
     assert not missing, f"routes without a tenant-isolation case: {missing}"
 
 
-@pytest.mark.parametrize("caller", ALPHA_SCOPED)
+# Callers are looped inside one test (one world per route and database) to keep the suite fast.
 @pytest.mark.parametrize("route", OBJECT_ROUTES, ids=lambda r: f"{r.method} {r.template}")
-def test_beta_objects_are_not_found(
-    client: TestClient, world: World, caller: str, route: ObjectRoute
-) -> None:
-    headers = world.headers[caller]
-    response = client.request(
-        route.method, route.beta_path(world), headers=headers, json=route.body
-    )
-    assert response.status_code == 404, response.text
-    # A bare problem document: nothing of beta's object comes back.
-    assert set(response.json()) <= {"type", "title", "status", "detail", "instance"}
-    # Still there, unchanged, for the provider.
-    check = client.get(route.beta_path(world), headers=world.headers["admin"])
-    assert check.status_code == 200
-    if route.body:
-        assert "stolen" not in check.text
-    if route.method == "DELETE":
-        assert check.json()["revoked_at"] is None
-    if route.alpha_path is not None:  # positive control: the same caller sees its own
-        own = client.request(route.method, route.alpha_path(world), headers=headers)
-        assert own.status_code == 200, own.text
+def test_beta_objects_are_not_found(client: TestClient, world: World, route: ObjectRoute) -> None:
+    for caller in ALPHA_SCOPED:
+        headers = world.headers[caller]
+        response = client.request(
+            route.method, route.beta_path(world), headers=headers, json=route.body
+        )
+        assert response.status_code == 404, (caller, response.text)
+        # A bare problem document: nothing of beta's object comes back.
+        assert set(response.json()) <= {"type", "title", "status", "detail", "instance"}
+        # Still there, unchanged, for the provider.
+        check = client.get(
+            (route.readback or route.beta_path)(world), headers=world.headers["admin"]
+        )
+        assert check.status_code == 200
+        if route.body:
+            assert "stolen" not in check.text
+        if route.unchanged is not None:
+            assert route.unchanged(check.json()), (caller, check.text)
+        if route.alpha_path is not None:  # positive control: the same caller sees its own
+            own = client.request(
+                route.method, route.alpha_path(world), headers=headers, json=route.body
+            )
+            assert own.status_code in (200, 201), (caller, own.text)
 
 
-@pytest.mark.parametrize("caller", ALPHA_SCOPED)
 @pytest.mark.parametrize("path", list(LIST_ROUTES))
-def test_lists_never_contain_beta_rows(
-    client: TestClient, world: World, caller: str, path: str
-) -> None:
-    response = client.get(path, headers=world.headers[caller], params={"limit": 500})
-    if path == "/api/v1/audit" and caller != "analyst-alpha":
-        assert response.status_code == 403  # the audit trail is the provider's
-        return
-    assert response.status_code == 200, response.text
-    items = response.json()["items"]
-    leaked = [item for item in items if LIST_ROUTES[path](world, item)]
-    assert not leaked
-    assert response.json()["total"] == len(items)
+def test_lists_never_contain_beta_rows(client: TestClient, world: World, path: str) -> None:
+    for caller in ALPHA_SCOPED:
+        response = client.get(path, headers=world.headers[caller], params={"limit": 500})
+        if path in PROVIDER_LISTS and caller != "analyst-alpha":
+            assert response.status_code == 403  # the provider's own data
+            continue
+        assert response.status_code == 200, response.text
+        items = response.json()["items"]
+        leaked = [item for item in items if LIST_ROUTES[path](world, item)]
+        assert not leaked, caller
+        assert response.json()["total"] == len(items)
     # Positive control: the provider's admin does see beta's rows in the same list.
     everything = client.get(path, headers=world.headers["admin"], params={"limit": 500})
     assert any(LIST_ROUTES[path](world, item) for item in everything.json()["items"])
+
+
+def test_alert_creation_is_scoped(client: TestClient, world: World) -> None:
+    alert = {"rule_id": "r", "rule_title": "R", "rule_level": "low", "events": [{"a": 1}]}
+    exception = {"rule_id": "r", "reason": "stolen"}
+    cases = [
+        ("analyst-alpha", "beta", 404),
+        ("api-analyst-beta", "alpha", 404),
+        ("client-alpha", "beta", 404),
+        ("client-alpha", "alpha", 403),
+        ("api-client-alpha", "alpha", 403),
+    ]
+    for caller, tenant, expected in cases:
+        headers = world.headers[caller]
+        response = client.post("/api/v1/alerts", headers=headers, json=alert | {"tenant": tenant})
+        assert response.status_code == expected, (caller, tenant, response.text)
+        response = client.post(
+            "/api/v1/alerts/rule-exceptions", headers=headers, json=exception | {"tenant": tenant}
+        )
+        assert response.status_code == expected, (caller, tenant, response.text)
+    # Filtering a list by another tenant does not reveal that it exists.
+    response = client.get(
+        "/api/v1/alerts", headers=world.headers["client-alpha"], params={"tenant": "beta"}
+    )
+    assert response.status_code == 404
+    own = client.post(
+        "/api/v1/alerts", headers=world.headers["analyst-alpha"], json=alert | {"tenant": "alpha"}
+    )
+    assert own.status_code == 201 and own.json()["alert"]["tenant"] == "alpha"
 
 
 def test_token_creation_is_scoped(client: TestClient, world: World) -> None:
