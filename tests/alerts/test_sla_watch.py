@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,7 +19,9 @@ from vigile.alerts.scheduler import watch_forever, watch_once
 from vigile.alerts.sla_watch import mark_breaches
 from vigile.alerts.types import SlaState
 from vigile.alerts.views import alert_outs
+from vigile.app import create_app
 from vigile.audit import service as audit
+from vigile.config import Settings
 from vigile.db import transaction
 
 
@@ -105,3 +109,27 @@ def test_the_background_loop_runs_the_watch(
     asyncio.run(run_briefly())
     assert len(_events(db, "breached")) == 1
     assert watch_once(db, fake_clock, AlertPolicy()).breached == 0
+
+
+def test_the_app_runs_the_watch_when_asked(
+    raise_: Raise, db: sessionmaker[Session], fake_clock: FakeClock, settings: Settings
+) -> None:
+    raise_(level="critical")
+    fake_clock.now = MORNING + timedelta(hours=3)
+    quick = settings.model_copy(update={"sla_watch_seconds": 0.02})
+    app = create_app(quick, clock=fake_clock, scheduler=True)
+    with TestClient(app):
+        for _ in range(200):
+            if _events(db, "breached"):
+                break
+            time.sleep(0.01)
+    app.state.engine.dispose()
+    assert len(_events(db, "breached")) == 1
+    # Without the scheduler flag (tests, tools), the app starts no background task.
+    raise_(level="critical", rule_id="other", raised_at=MORNING + timedelta(hours=1))
+    fake_clock.now = MORNING + timedelta(hours=4)
+    app = create_app(quick, clock=fake_clock)
+    with TestClient(app):
+        time.sleep(0.1)
+    app.state.engine.dispose()
+    assert len(_events(db, "breached")) == 1
