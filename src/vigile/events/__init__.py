@@ -1,0 +1,1 @@
+"""Event store: events kept per tenant for hunting and evidence (embedded DuckDB)."""
