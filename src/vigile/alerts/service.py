@@ -12,10 +12,11 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigile.alerts import evidence as ev
+from vigile.alerts.intake import add_evidence, join
 from vigile.alerts.models import Alert, AlertEvent, AlertEvidence
 from vigile.alerts.policy import MAX_CLOCK_SKEW, AlertPolicy
 from vigile.alerts.rules import active_exception
@@ -80,7 +81,7 @@ def raise_alert(
             .limit(1)
         )
         if joined is not None:
-            _join(session, joined, detection, assets, raised, policy)
+            join(session, joined, detection, assets, raised, policy)
             return RaiseOutcome(RaiseStatus.JOINED, joined)
     deadline = _deadline(session, scope, tenant.id, level, raised)
     alert = Alert(
@@ -104,7 +105,7 @@ def raise_alert(
     )
     session.add(alert)
     session.flush()
-    _add_evidence(session, alert, detection.events, raised, policy)
+    add_evidence(session, alert, detection.events, raised, policy)
     details = {"rule_id": alert.rule_id, "level": alert.level, "due_at": _iso(alert.due_at)}
     _record(
         session, scope, alert, EventKind.RAISED, now, details=details | {"sla": deadline.reason}
@@ -301,60 +302,6 @@ def _acknowledge(session: Session, scope: CallerScope, alert: Alert, now: dateti
         alert.breached_at = alert.due_at
         details = {"due_at": _iso(alert.due_at), "level": alert.level, "acknowledged_late": True}
         _record(session, scope, alert, EventKind.BREACHED, now, details=details)
-
-
-def _join(
-    session: Session,
-    alert: Alert,
-    detection: AlertInput,
-    assets: ev.Assets,
-    raised: datetime,
-    policy: AlertPolicy,
-) -> None:
-    added = _add_evidence(session, alert, detection.events, raised, policy)
-    hashes = {ev.content_hash(e) for e in detection.events}
-    if not added and _all_kept(session, alert, hashes):
-        return  # a replay of matches already counted: idempotent
-    alert.match_count += 1
-    alert.last_seen_at = max(alert.last_seen_at, raised)
-    merged = ev.Assets.from_dict(orjson.loads(alert.assets)).merge(assets)
-    alert.assets = orjson.dumps(merged.to_dict()).decode()
-
-
-def _all_kept(session: Session, alert: Alert, hashes: set[str]) -> bool:
-    kept = session.scalar(
-        select(func.count())
-        .select_from(AlertEvidence)
-        .where(AlertEvidence.alert_id == alert.id, AlertEvidence.content_hash.in_(hashes))
-    )
-    return kept == len(hashes)
-
-
-def _add_evidence(
-    session: Session,
-    alert: Alert,
-    events: list[dict[str, Any]],
-    seen: datetime,
-    policy: AlertPolicy,
-) -> int:
-    rows = session.execute(
-        select(AlertEvidence.content_hash).where(AlertEvidence.alert_id == alert.id)
-    )
-    kept = set(rows.scalars())
-    added = 0
-    for event in events:
-        digest = ev.content_hash(event)
-        if digest in kept or len(kept) >= policy.evidence_max:
-            continue
-        kept.add(digest)
-        session.add(
-            AlertEvidence(
-                alert_id=alert.id, content_hash=digest, event=ev.canonical_json(event), seen_at=seen
-            )
-        )
-        added += 1
-    session.flush()
-    return added
 
 
 def _record(

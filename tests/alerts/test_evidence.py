@@ -1,0 +1,44 @@
+"""Evidence helpers: canonical hash, assets from events, deduplication keys (pure)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from vigile.alerts.evidence import canonical_json, content_hash, dedup_key, extract_assets
+
+
+def test_content_hash_is_the_sha256_of_canonical_json() -> None:
+    one = {"b": 1, "a": {"y": [1, 2], "x": "é"}}
+    two = {"a": {"x": "é", "y": [1, 2]}, "b": 1}
+    assert canonical_json(one) == '{"a":{"x":"é","y":[1,2]},"b":1}'
+    assert content_hash(one) == content_hash(two)
+    assert content_hash(one) == hashlib.sha256(canonical_json(two).encode()).hexdigest()
+    assert content_hash(one) != content_hash({**one, "b": 2})
+
+
+def test_assets_from_windows_ecs_and_cef_spellings() -> None:
+    assets = extract_assets(
+        [
+            {"Computer": "DC01.corp", "TargetUserName": "bob", "IpAddress": "::ffff:10.0.0.5"},
+            {"host": {"name": "web1"}, "user": {"name": "alice"}, "source": {"ip": "2001:db8::1"}},
+            {"dvchost": "fw1", "suser": "-", "src": "not-an-ip", "dst": "192.0.2.1"},
+        ]
+    )
+    assert assets.hosts == ("dc01.corp", "web1", "fw1")
+    assert assets.users == ("bob", "alice")
+    assert assets.ips == ("10.0.0.5", "2001:db8::1", "192.0.2.1")
+
+
+def test_dedup_key_uses_host_and_salient_fields() -> None:
+    base = {"Computer": "WS1", "TargetUserName": "bob", "EventRecordID": 1}
+    same = {"Computer": "ws1", "TargetUserName": "bob", "EventRecordID": 2}
+    assert dedup_key("r", base) == dedup_key("r", same)  # host case and noise ignored
+    assert dedup_key("r", base) != dedup_key("r2", base)
+    assert dedup_key("r", base) != dedup_key("r", base | {"TargetUserName": "eve"})
+    with_image = base | {"Image": "a.exe"}
+    assert dedup_key("r", with_image, ["Image"]) != dedup_key(
+        "r", base | {"Image": "b.exe"}, ["image"]
+    )
+    assert dedup_key("r", with_image, ["Image"]) == dedup_key(
+        "r", with_image | {"TargetUserName": "x"}, ["Image"]
+    )
