@@ -64,7 +64,10 @@ class SlaView(BaseModel):
     due_at_local: str | None = Field(description="Deadline in the tenant's time zone.")
     reason: str | None = Field(description="Why there is no deadline (before go-live…).")
     wall_clock: bool = Field(description="Counted in wall-clock time (24/7, level 4).")
-    minutes_left_open: float | None = Field(description="Business minutes left (negative: late).")
+    minutes_left_open: float | None = Field(
+        description="Counted minutes left: business minutes, or wall clock for a 24/7 level 4 "
+        "(negative: late)."
+    )
     minutes_left_wall: float | None = Field(description="Wall-clock minutes left.")
     share_used: float | None
     breached_at: datetime | None
