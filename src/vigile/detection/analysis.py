@@ -6,12 +6,17 @@ changes a result:
 * :func:`field_values` — the set of exact values a field must have for the rule to match
   (e.g. ``Channel`` and ``EventID`` added by the log-source pipelines), or ``None``;
 * :func:`required_clauses` — literal clauses in conjunctive form: every matching event has,
-  for each clause, at least one of its lower-case literals somewhere in its field values.
+  for each clause, at least one of its needles in its JSON text (lower-cased): the literal
+  somewhere in a field value, preceded by the value's opening quote when the literal starts
+  the value (``startswith``/exact), followed by its closing quote when it ends the value.
 """
 
 from __future__ import annotations
 
-from vigile.detection.matchers import And, Node, NumEq, Or, RegexMatch, StrMatch
+import functools
+from collections.abc import Iterable
+
+from vigile.detection.matchers import And, Needle, Node, NumEq, Or, RegexMatch, StrMatch
 from vigile.detection.regex_literals import regex_literals
 
 # Literals shorter than this (UTF-8 bytes) hit too many events to be worth indexing.
@@ -19,7 +24,7 @@ MIN_LITERAL = 3
 # Clauses kept per rule: the first indexes the rule, the others are checked on a hit.
 MAX_CLAUSES = 4
 
-Clause = frozenset[str]
+Clause = frozenset[Needle]
 
 
 def field_values(node: Node, field: str) -> frozenset[str] | None:
@@ -55,7 +60,7 @@ def field_values(node: Node, field: str) -> frozenset[str] | None:
 
 # Text present in (nearly) every EVTX record as JSON: field names and structure. A literal
 # inside it hits every event, so such clauses are ranked last (selection only, never results).
-_COMMON_TEXT = (
+COMMON_TEXT = (
     '{"event":{"#attributes":{"xmlns":"http://schemas.microsoft.com/win/2004/08/events/event"},'
     '"system":{"provider":{"#attributes":{"name":"microsoft-windows-sysmon","guid":""}},'
     '"eventid":,"version":,"level":,"task":,"opcode":,"keywords":"0x8000000000000000",'
@@ -77,15 +82,68 @@ _COMMON_TEXT = (
 
 
 def score(clause: Clause) -> tuple[int, int, int]:
-    """Higher is more selective: no always-present literal, longer shortest literal, fewer."""
-    common = any(lit in _COMMON_TEXT for lit in clause)
-    return (0 if common else 1, min(len(x.encode()) for x in clause), -len(clause))
+    """Higher is more selective: no always-present literal, longer shortest needle, fewer."""
+    common = any(needle_text(n) in COMMON_TEXT for n in clause)
+    return (0 if common else 1, min(len(needle_text(n).encode()) for n in clause), -len(clause))
 
 
-def _usable(lits: frozenset[str] | tuple[str | None, ...] | None) -> Clause | None:
-    if not lits or any(lit is None or len(lit.encode()) < MIN_LITERAL for lit in lits):
+# Characters of JSON numbers, ``true``, ``false`` and ``null``: a literal made only of these may
+# come from a value that is not a JSON string, so it gets no quote anchor.
+_NON_STRING_CHARS = frozenset("0123456789.+-eEtrufalsn")
+_FLOAT_CHARS = frozenset("0123456789.+-e")
+
+
+def needle_text(needle: Needle) -> str:
+    """The needle as searched in lower-cased JSON text (before JSON escaping of the literal):
+    a value-start anchor is the opening quote of a JSON string, a value-end one the closing."""
+    lit, start, end = needle
+    return ('"' if start else "") + lit + ('"' if end else "")
+
+
+@functools.cache
+def _lower_targets() -> frozenset[str]:
+    """Non-ASCII characters that ``str.lower`` produces from another character."""
+    out: set[str] = set()
+    for code in range(0x110000):
+        ch = chr(code)
+        low = ch.lower()
+        if low != ch:
+            out.update(c for c in low if not c.isascii())
+    return frozenset(out)
+
+
+def _ascii_needle(needle: Needle) -> Needle | None:
+    """The longest run of the literal without a non-ASCII character that lower-casing can
+    produce (the prefilter lower-cases text ASCII-only; ``str.lower`` of a non-ASCII character
+    never gives ASCII except for two characters that the index detects separately), keeping
+    anchors only at the literal's own ends."""
+    lit, start, end = needle
+    if lit.isascii():
+        run, run_start, run_end = lit, start, end
+    else:
+        targets = _lower_targets()
+        runs = "".join("\0" if c in targets else c for c in lit).split("\0")
+        best = max(range(len(runs)), key=lambda i: len(runs[i]))
+        run = runs[best]
+        run_start = start and best == 0
+        run_end = end and best == len(runs) - 1
+    if not run or set(run) <= _FLOAT_CHARS:
+        return None  # the text of a float (str(1e16) == "1e+16") may differ from its JSON
+    if set(run) <= _NON_STRING_CHARS:
+        run_start = run_end = False
+    return (run, run_start, run_end)
+
+
+def _usable(needles: Iterable[Needle | None] | None) -> Clause | None:
+    if needles is None:
         return None
-    return frozenset(lit for lit in lits if lit is not None)
+    out: set[Needle] = set()
+    for needle in needles:
+        usable = None if needle is None else _ascii_needle(needle)
+        if usable is None or len(needle_text(usable).encode()) < MIN_LITERAL:
+            return None
+        out.add(usable)
+    return frozenset(out) if out else None
 
 
 def required_clauses(node: Node, skip_fields: frozenset[str]) -> list[Clause]:
@@ -94,23 +152,21 @@ def required_clauses(node: Node, skip_fields: frozenset[str]) -> list[Clause]:
         if node.field in skip_fields:
             return []
         clause = _usable(node.literals)
-        if clause is not None and node.regexes:
-            # Wildcard-regex values carry their literal in ``literals`` already.
-            pass
         return [clause] if clause is not None else []
     if isinstance(node, RegexMatch):
         if node.field in skip_fields:
             return []
-        clause = _usable(regex_literals(node.regex.pattern, node.regex.flags))
+        lits = regex_literals(node.regex.pattern, node.regex.flags)
+        clause = _usable(None if lits is None else [(lit, False, False) for lit in lits])
         return [clause] if clause is not None else []
     if isinstance(node, And):
         clauses: list[Clause] = []
         for child in node.children:
             clauses.extend(required_clauses(child, skip_fields))
-        unique = sorted(set(clauses), key=score, reverse=True)
+        unique = sorted(set(clauses), key=lambda c: (score(c), sorted(c)), reverse=True)
         return unique[:MAX_CLAUSES]
     if isinstance(node, Or):
-        union: set[str] = set()
+        union: set[Needle] = set()
         for child in node.children:
             sub = required_clauses(child, skip_fields)
             if not sub:

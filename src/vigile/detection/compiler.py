@@ -52,6 +52,7 @@ from vigile.detection.matchers import (
     Const,
     Exists,
     FieldRef,
+    Needle,
     Node,
     Not,
     Null,
@@ -137,7 +138,11 @@ def _string_node(
     node = StrMatch(field, cased)
     star = SpecialChars.WILDCARD_MULTI
     texts = [p for p in norm if isinstance(p, str)]
-    literal = max(texts, key=len).lower() if texts else None
+    needle: Needle | None = None
+    if texts:
+        best = max(texts, key=len)
+        pos = next(i for i, p in enumerate(norm) if p is best)
+        needle = (best.lower(), pos == 0, pos == len(norm) - 1)
     if not norm:
         node.exact = frozenset({""})
     elif len(norm) == 1 and isinstance(norm[0], str):
@@ -155,7 +160,7 @@ def _string_node(
             _escape(p) if isinstance(p, str) else (".*" if p == star else ".") for p in norm
         )
         node.regexes = (Regex(f"^{pattern}$", "s"),)
-    node.literals = (literal,)
+    node.literals = (needle,)
     return node
 
 

@@ -1,62 +1,136 @@
 """Routing buckets and their literal prefilter.
 
-Literals are stored JSON-escaped (``\\`` → ``\\\\``, ``"`` → ``\\"``) and lower-cased, because
-the text scanned is JSON: either the raw record text (as the `evtx` parser or a JSON-lines file
-gives it — no re-serialisation) or, for a dict event, ``orjson.dumps`` of its values. JSON
-escaping maps each character independently, so a value containing a literal ⇔ its JSON text
-contains the escaped literal. Texts using ``\\uXXXX`` or ``\\/`` escapes (optional in JSON) are
-not scanned raw; their values are re-serialised with orjson instead (see :func:`scan_text`).
+Needles (:mod:`vigile.detection.analysis`) are stored JSON-escaped (``\\`` → ``\\\\``, ``"`` →
+``\\"``) and lower-cased, because the text scanned is JSON: either the raw record text (as the
+`evtx` parser or a JSON-lines file gives it — no re-serialisation) or, for a dict event,
+``orjson.dumps`` of its values. JSON escaping maps each character independently, so a value
+containing a literal ⇔ its JSON text contains the escaped literal; a value starting (ending)
+with it ⇔ the JSON string starts with ``"`` + literal (ends with literal + ``"``).
+
+Texts using ``\\uXXXX`` or ``\\/`` escapes (optional in JSON) are not scanned raw; their values
+are re-serialised with orjson instead (see :func:`scan_text`). Events where lower-casing or
+number formatting could make a value's text differ from its JSON text (the Kelvin sign and the
+dotted capital I, whose ``str.lower`` is ASCII) are detected by the same scan and get every
+rule of their bucket. (Literals made only of characters of numbers are never indexed: the text
+of a float, ``str(1e16)``, can differ from its JSON spelling.)
+
+Needles that occur in the JSON text of (nearly) every event — inside field names such as
+``"processid":`` or the EVTX envelope — are useless and costly (one callback per event), so
+clauses containing one are not indexed (:func:`key_text`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import orjson
 
+from vigile.detection.analysis import COMMON_TEXT, needle_text
+from vigile.detection.matchers import And, Needle, Node, Not, Or
 from vigile.detection.model import Rule
 from vigile.detection.prefilter import Prefilter
 
+# Pattern id of the non-ASCII characters whose ``str.lower`` is ASCII — "\u212a" (Kelvin)
+# → "k", "\u0130" → "i̇": an event containing one gets every rule of its bucket.
+SPECIAL = 0
+_SPECIAL_PATTERNS = ("\u212a".encode(), "\u0130".encode())
+_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\[u/]")
 
-def json_literal(literal: str) -> bytes:
-    """A literal as it appears inside a JSON string (lower-case)."""
-    return orjson.dumps(literal)[1:-1].lower()
+
+def json_needle(needle: Needle) -> bytes:
+    """A needle as it appears in lower-cased JSON text."""
+    lit, start, end = needle
+    body = orjson.dumps(lit)[1:-1].lower()
+    return (b'"' if start else b"") + body + (b'"' if end else b"")
 
 
-def values_text(fields: Mapping[str, Any]) -> bytes:
-    """Lower-cased JSON text of an event's values (what the prefilter scans)."""
-    try:
-        return orjson.dumps(list(fields.values())).lower()
-    except TypeError:
-        return orjson.dumps([str(v) for v in fields.values()]).lower()
+def _plain(value: Any) -> bool:
+    t = type(value)
+    if t is str or t is int or t is bool or value is None:
+        return True
+    if t is float:
+        return bool(value == value and value not in (float("inf"), float("-inf")))
+    if t is list or t is tuple:
+        return all(_plain(v) for v in value)
+    if t is dict:
+        return all(type(k) is str and _plain(v) for k, v in value.items())
+    return False
+
+
+def values_text(fields: Mapping[str, Any]) -> bytes | None:
+    """Lower-cased JSON text of an event's values, or ``None`` when some value is not plain
+    JSON data (its ``str`` could differ from its JSON text: scan every rule then)."""
+    values = list(fields.values())
+    if not _plain(values):
+        return None
+    return orjson.dumps(values).lower()
 
 
 def canonical(raw: bytes) -> bool:
     """Whether JSON text escapes only what it must (no ``\\uXXXX``, no ``\\/``)."""
-    return b"\\u" not in raw and b"\\/" not in raw
+    if b"\\u" not in raw and b"\\/" not in raw:
+        return True
+    return _ESCAPE.search(raw) is None
 
 
-def scan_text(raw: bytes | None, fields: Mapping[str, Any]) -> bytes:
+def scan_text(raw: bytes | None, fields: Mapping[str, Any]) -> bytes | None:
     """The text to scan: the raw JSON when its escaping is canonical, else the values."""
     if raw is not None and canonical(raw):
         return raw.lower()
     return values_text(fields)
 
 
-class LiteralIndex:
-    """One Hyperscan database for the literals of a group of rules (e.g. one channel)."""
+def rule_fields(node: Node, out: set[str]) -> set[str]:
+    """Every field name a condition tests."""
+    if isinstance(node, And | Or):
+        for child in node.children:
+            rule_fields(child, out)
+    elif isinstance(node, Not):
+        rule_fields(node.child, out)
+    else:
+        field = getattr(node, "field", None)
+        if isinstance(field, str):
+            out.add(field)
+        other = getattr(node, "other", None)
+        if isinstance(other, str):
+            out.add(other)
+    return out
 
-    __slots__ = ("ids", "prefilter")
+
+def key_text(rules: Iterable[Rule]) -> str:
+    """Text present in nearly every event: the EVTX envelope and field names as JSON keys."""
+    names: set[str] = set()
+    for rule in rules:
+        rule_fields(rule.condition, names)
+    keys = "".join(f'"{orjson.dumps(n)[1:-1].decode().lower()}":' for n in sorted(names))
+    return COMMON_TEXT + keys
+
+
+class LiteralIndex:
+    """One Hyperscan database for the needles of a group of rules (e.g. one channel)."""
+
+    __slots__ = ("clauses", "ids", "prefilter")
 
     def __init__(self, rules: Sequence[Rule]) -> None:
-        self.ids: dict[str, int] = {}
+        common = key_text(rules)
+        self.ids: dict[Needle, int] = {}
+        # Per rule index: its indexed clauses as needle ids (common ones left out).
+        self.clauses: dict[int, tuple[frozenset[int], ...]] = {}
+        first = SPECIAL + 1
         for rule in rules:
+            kept = []
             for clause in rule.clauses:
-                for lit in clause:
-                    self.ids.setdefault(lit, len(self.ids))
-        patterns = [json_literal(lit) for lit in self.ids]
-        self.prefilter = Prefilter(patterns) if patterns else None
+                if any(needle_text(n) in common for n in clause):
+                    continue
+                for needle in clause:
+                    self.ids.setdefault(needle, first + len(self.ids))
+                kept.append(frozenset(self.ids[n] for n in clause))
+            self.clauses[rule.index] = tuple(kept)
+        patterns = [*_SPECIAL_PATTERNS, *(json_needle(n) for n in self.ids)]
+        ids = [SPECIAL] * len(_SPECIAL_PATTERNS) + list(self.ids.values())
+        self.prefilter = Prefilter(patterns, ids) if self.ids else None
 
     def scan(self, text: bytes) -> list[int]:
         return self.prefilter.scan(text) if self.prefilter is not None else []
@@ -65,8 +139,8 @@ class LiteralIndex:
 class Bucket:
     """The candidate rules of one routing key.
 
-    Each rule is indexed under the literals of its first (most selective) clause; when one of
-    them hits, its other clauses must hit too before the full condition is evaluated.
+    Each rule is indexed under the needles of its first (most selective) indexed clause; when
+    one of them hits, its other clauses must hit too before the full condition is evaluated.
     """
 
     __slots__ = ("always", "by_literal", "index", "rest", "rules")
@@ -74,28 +148,32 @@ class Bucket:
     def __init__(self, rules: list[Rule], index: LiteralIndex) -> None:
         self.rules = rules
         self.index = index
-        self.always: list[Rule] = [r for r in rules if not r.clauses]
-        ids = index.ids
+        clauses = {r.index: index.clauses.get(r.index, ()) for r in rules}
+        self.always: list[Rule] = [r for r in rules if not clauses[r.index]]
         self.by_literal: dict[int, list[Rule]] = {}
         self.rest: dict[int, tuple[frozenset[int], ...]] = {}
         for rule in rules:
-            if not rule.clauses:
+            own = clauses[rule.index]
+            if not own:
                 continue
-            for lit in rule.clauses[0]:
-                self.by_literal.setdefault(ids[lit], []).append(rule)
-            self.rest[rule.index] = tuple(
-                frozenset(ids[lit] for lit in clause) for clause in rule.clauses[1:]
-            )
+            for pid in own[0]:
+                self.by_literal.setdefault(pid, []).append(rule)
+            self.rest[rule.index] = own[1:]
 
     @property
     def needs_scan(self) -> bool:
         return bool(self.by_literal)
 
-    def candidates(self, text: bytes) -> list[Rule]:
-        """Rules that may match: those without clauses plus those whose clauses all hit."""
+    def candidates(self, text: bytes | None) -> list[Rule]:
+        """Rules that may match: those without clauses plus those whose clauses all hit
+        (every rule when ``text`` is ``None`` or the scan finds a special pattern)."""
+        if text is None:
+            return self.rules
         hits = self.index.scan(text)
         if not hits:
             return self.always
+        if SPECIAL in hits:
+            return self.rules
         by_literal = self.by_literal
         rest = self.rest
         hit_set: frozenset[int] | None = None

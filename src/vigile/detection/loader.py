@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import yaml
 from sigma.collection import SigmaCollection
 from sigma.pipelines.sysmon.sysmon import sysmon_pipeline
 from sigma.pipelines.windows.windows import windows_logsource_pipeline
@@ -104,7 +105,10 @@ def load_files(
     out: list[tuple[Rule | None, RuleProblem | None, bool]] = []
     for path in files:
         try:
-            collection = SigmaCollection.from_yaml(path.read_text("utf-8"), collect_errors=True)
+            # libyaml's CSafeLoader builds the same documents as the pure-Python safe loader
+            # that ``SigmaCollection.from_yaml`` uses, about 15x faster.
+            docs = list(yaml.load_all(path.read_text("utf-8"), Loader=yaml.CSafeLoader))
+            collection = SigmaCollection.from_dicts(docs, collect_errors=True)
         except Exception as exc:
             out.append((None, _problem(path, None, "unparsable file", str(exc)), False))
             continue

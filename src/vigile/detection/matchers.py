@@ -23,6 +23,10 @@ FALLBACK_REGEX_MAX_INPUT = 8192
 _NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[*+}](?:[^()\\]|\\.)*\)[*+{]")
 
 
+# A required literal (lower-case) and whether it is anchored at the start / end of the value.
+Needle = tuple[str, bool, bool]
+
+
 class Node:
     """A condition node."""
 
@@ -139,8 +143,9 @@ class StrMatch(Node):
         self.contains: tuple[str, ...] = ()
         self.regexes: tuple[Regex, ...] = ()
         self.any_value = False
-        # Per value, its longest lower-cased literal (None: no literal) — used by the prefilter.
-        self.literals: tuple[str | None, ...] = ()
+        # Per value, its longest lower-cased literal with whether it starts / ends the value
+        # (None: no literal) — used by the prefilter (:mod:`vigile.detection.analysis`).
+        self.literals: tuple[Needle | None, ...] = ()
 
     def merge(self, other: StrMatch) -> None:
         self.exact |= other.exact

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from vigile.detection.matchers import Node
+from vigile.detection.matchers import Needle, Node
 
 LEVELS = ("informational", "low", "medium", "high", "critical")
 
@@ -13,7 +13,7 @@ LEVELS = ("informational", "low", "medium", "high", "critical")
 @dataclass(slots=True)
 class Rule:
     """A compiled Sigma rule. ``channels``/``event_ids`` route events; ``clauses`` prefilter
-    (each clause: at least one of its literals occurs in any matching event)."""
+    (each clause: at least one of its needles occurs in the JSON text of any matching event)."""
 
     id: str
     title: str
@@ -25,7 +25,7 @@ class Rule:
     condition: Node
     channels: frozenset[str] | None = None
     event_ids: frozenset[str] | None = None
-    clauses: tuple[frozenset[str], ...] = ()
+    clauses: tuple[frozenset[Needle], ...] = ()
     index: int = -1
 
     @property

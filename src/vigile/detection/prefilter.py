@@ -14,16 +14,17 @@ import hyperscan
 
 
 class Prefilter:
-    """Scan a buffer for a fixed set of literals; returns the indexes of those found."""
+    """Scan a buffer for a fixed set of literals; returns the ids of those found (each once,
+    except literals sharing an id)."""
 
     __slots__ = ("_db", "_hits")
 
-    def __init__(self, literals: Sequence[bytes]) -> None:
+    def __init__(self, literals: Sequence[bytes], ids: Sequence[int] | None = None) -> None:
         self._hits: list[int] = []
         self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         self._db.compile(
             expressions=list(literals),
-            ids=list(range(len(literals))),
+            ids=list(ids) if ids is not None else list(range(len(literals))),
             elements=len(literals),
             flags=hyperscan.HS_FLAG_SINGLEMATCH,
             literal=True,
