@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,10 +17,11 @@ def make_event(
     *,
     time: datetime | None = None,
     received_at: datetime | None = None,
+    extra: Mapping[str, FieldValue] | None = None,
     **fields: FieldValue,
 ) -> Event:
     """Event ``n`` of a tenant: its raw record is the canonical JSON of its fields and ``n``."""
-    values: dict[str, Any] = {"EventID": 1, "Computer": f"host{n}.corp", **fields}
+    values: dict[str, Any] = {"EventID": 1, "Computer": f"host{n}.corp", **(extra or {}), **fields}
     when = time or T0 + timedelta(minutes=n)
     return Event.new(
         tenant_id,

@@ -9,10 +9,10 @@ import duckdb
 import pytest
 
 from tests.events.factory import T0, make_event
-from vigile.events.duckdb_store import DuckDbEventStore
 from vigile.events import duckdb_store
+from vigile.events.duckdb_store import DuckDbEventStore
 from vigile.events.query import Condition, parse_conditions
-from vigile.events.store import Event, EventQuery, canonical_raw, content_hash, verify
+from vigile.events.store import Event, EventQuery, FieldValue, canonical_raw, content_hash, verify
 from vigile.pagination import PageRequest
 
 DAY = timedelta(days=1)
@@ -35,7 +35,7 @@ def everything(
 
 
 def test_round_trip_keeps_fields_metadata_and_raw(store: DuckDbEventStore) -> None:
-    fields = {
+    fields: dict[str, FieldValue] = {
         "EventID": 4688,
         "CommandLine": 'powershell -enc "ZQBjAGgAbwA="',
         "Ratio": 1.5,
@@ -179,6 +179,6 @@ def test_large_batches_are_split_and_deduplicated(
     monkeypatch.setattr(duckdb_store, "CHUNK", 500)
     batch = [make_event(1, n, time=T0 + timedelta(seconds=n)) for n in range(1200)]
     assert store.add(batch) == 1200
-    assert store.add(batch[600:] + [make_event(1, 5000, time=T0)]) == 1
+    assert store.add([*batch[600:], make_event(1, 5000, time=T0)]) == 1
     assert store.days(1) == [T0.date()]
     assert isinstance(store.days(1)[0], date)
