@@ -65,6 +65,8 @@ def utcnow() -> datetime:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the driver, issue BEGIN (see _sqlite_begin_immediate).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -73,14 +75,25 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin_immediate(connection: Any) -> None:
+    # A deferred SQLite transaction that reads, then writes after another writer committed,
+    # fails ("database is locked"): WAL cannot upgrade a stale snapshot. Taking the write lock
+    # at BEGIN serialises writers instead (busy_timeout waits), which read-then-write
+    # sequences such as the audit chain's head need. Transactions are short, so the cost of
+    # also serialising read-only ones is small for the embedded database.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout."""
+    """An engine for ``url``; SQLite files get WAL, foreign keys, a busy timeout and
+    write-locking transactions."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     return create_engine(url, pool_pre_ping=True)
 

@@ -38,7 +38,9 @@ def record(
     clock: Callable[[], datetime] = utcnow,
 ) -> AuditEntry:
     """Append one entry for a change made by ``scope`` (in the caller's transaction)."""
-    head = session.get(AuditHead, _HEAD_ID)
+    # FOR UPDATE (PostgreSQL): concurrent writers queue on the head row and each then reads
+    # the head its predecessor committed. SQLite writers are serialised at BEGIN (vigile.db).
+    head = session.get(AuditHead, _HEAD_ID, with_for_update=True, populate_existing=True)
     prev_seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
     chained = ChainedEntry(
         seq=prev_seq + 1,
