@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from vigile import __version__
@@ -22,6 +22,10 @@ from vigile.auth.routes import router as auth_router
 from vigile.auth.service import resolve_credentials
 from vigile.config import Settings, get_settings
 from vigile.db import make_engine, make_sessionmaker, utcnow
+from vigile.ingest.routes import router as ingest_router
+from vigile.ingest.routes_bulk import router as bulk_router
+from vigile.ingest.routes_hec import router as hec_router
+from vigile.ingest.runtime import IngestRuntime
 from vigile.tenants.routes import router as tenants_router
 from vigile.web.problems import install_problem_handlers, problem
 
@@ -57,6 +61,7 @@ def create_app(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        app.state.ingest.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -74,6 +79,7 @@ def create_app(
     app.state.sessions = make_sessionmaker(engine)
     app.state.clock = clock
     app.state.resolve_credentials = resolve_credentials
+    app.state.ingest = IngestRuntime(settings)
     install_problem_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX)
@@ -81,11 +87,11 @@ def create_app(
     api.include_router(tenants_router)
     api.include_router(audit_router)
     api.include_router(alerts_router)
+    api.include_router(ingest_router)
     app.include_router(api)
-
-    @app.get("/", include_in_schema=False)
-    def root() -> RedirectResponse:
-        return RedirectResponse("/api/docs")
+    # Shippers' protocols live at their usual paths; `/` answers browsers and ES clients.
+    app.include_router(hec_router)
+    app.include_router(bulk_router)
 
     @app.get("/healthz", tags=["health"], summary="Liveness: the process answers")
     def healthz() -> dict[str, str]:

@@ -70,6 +70,51 @@ class Settings(BaseSettings):
         ge=0,
         description="How often `vigile serve` marks service-level breaches (0: not at all).",
     )
+    # --- live pipeline (ingest slice) ---
+    ingest_max_body_mb: int = Field(
+        default=32, ge=1, description="Largest HTTP ingest request body (decompressed), MiB."
+    )
+    ingest_max_record_kb: int = Field(
+        default=256, ge=1, description="Records larger than this are cut and flagged, KiB."
+    )
+    ingest_spool_max_mb: int = Field(
+        default=4096, ge=1, description="Spool size bound; past it receivers answer 503/429."
+    )
+    ingest_spool_max_lag: int = Field(
+        default=2_000_000,
+        ge=0,
+        description="Records the worker may lag behind before receivers push back (0: no bound).",
+    )
+    worker_enabled: bool = Field(
+        default=True, description="`vigile serve` runs the pipeline worker (spool → detection)."
+    )
+    worker_processes: int = Field(
+        default=0,
+        ge=0,
+        description="Detection processes of the worker (0: one per core; 1: in the worker).",
+    )
+    worker_batch: int = Field(default=2000, ge=1, description="Records per worker batch.")
+    syslog_enabled: bool = Field(default=True, description="`vigile serve` runs syslog.")
+    syslog_host: str = Field(default="127.0.0.1", description="Syslog listen address.")
+    syslog_port: int = Field(
+        default=5514, ge=0, le=65535, description="Syslog UDP and TCP port (0: off)."
+    )
+    syslog_udp: bool = Field(default=True, description="Listen for syslog over UDP.")
+    syslog_tcp: bool = Field(default=True, description="Listen for syslog over TCP.")
+    syslog_tls_port: int = Field(
+        default=6514, ge=0, le=65535, description="Syslog over TLS port (needs a certificate)."
+    )
+    syslog_tls_cert: Path | None = Field(default=None, description="TLS certificate (PEM).")
+    syslog_tls_key: Path | None = Field(default=None, description="TLS private key (PEM).")
+    syslog_tls_client_ca: Path | None = Field(
+        default=None, description="CA of client certificates (required when set)."
+    )
+    syslog_bindings: str = Field(
+        default="",
+        description="Tenant of each syslog source: `NETWORK=SLUG[:SOURCE_TYPE]`, comma-separated "
+        "(`10.1.0.0/16=acme,192.0.2.7=beta:cef`); for TLS, a client certificate's CN or "
+        "SAN DNS name may be used in place of the network. Unbound sources are dropped.",
+    )
 
     @property
     def effective_database_url(self) -> str:

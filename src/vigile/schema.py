@@ -6,7 +6,8 @@ from vigile.alerts import models as alert_models
 from vigile.audit import models as audit_models
 from vigile.auth import models as auth_models
 from vigile.db import Base
+from vigile.ingest import models as ingest_models
 from vigile.tenants import models as tenant_models
 
-TABLE_MODULES = (tenant_models, auth_models, audit_models, alert_models)
+TABLE_MODULES = (tenant_models, auth_models, audit_models, alert_models, ingest_models)
 metadata = Base.metadata

@@ -21,6 +21,8 @@ from vigile.alerts import service as alerts
 from vigile.alerts.schemas import AlertInput, RuleExceptionIn
 from vigile.config import Settings
 from vigile.db import make_engine, make_sessionmaker, transaction
+from vigile.ingest.intake import Rejection
+from vigile.ingest.service import quarantine
 from vigile.scope import local_operator
 from vigile.tenants import service as tenants
 from vigile.tenants.schemas import TenantDayIn
@@ -61,6 +63,8 @@ def world(settings: Settings, clock: Callable[[], Any]) -> IsolationWorld:
             built.exception_ids[slug] = rules.create_exception(session, op, data, clock).id
             day = TenantDayIn(kind=DayKind.CLOSED, note="closure")
             tenants.set_day(session, op, slug, date(2026, 12, 24), day)
+            bad = [Rejection(0, "invalid JSON", b"{bad", None)]
+            quarantine(session, tenant_id, bad, receiver="native", at=clock(), who=None)
     engine.dispose()
     return built
 
@@ -202,6 +206,7 @@ LIST_ROUTES: dict[str, Callable[[World, dict[str, Any]], bool]] = {
     "/api/v1/alerts": lambda w, item: item["tenant"] == "beta",
     "/api/v1/alerts/rule-exceptions": lambda w, item: item["tenant"] == "beta",
     "/api/v1/alerts/rule-quality": lambda w, item: item["tenant"] == "beta",
+    "/api/v1/quarantine": lambda w, item: item["tenant"] == "beta",
 }
 
 # Routes that address no tenant object, and why they need no isolation case.
@@ -214,6 +219,7 @@ EXEMPT = {
     ("GET", "/api/v1/audit/verify"): "admin only; counts, no tenant data",
     ("POST", "/api/v1/alerts"): "creation: tested in test_alert_creation_is_scoped",
     ("POST", "/api/v1/alerts/rule-exceptions"): "creation: tested in test_alert_creation_is_scoped",
+    ("POST", "/api/v1/ingest"): "ingest tokens only, tenant from the token: tests/ingest",
 }
 
 

@@ -1,0 +1,142 @@
+"""Elasticsearch ``_bulk`` requests and answers (pure).
+
+The body is NDJSON: an action line (``{"index": {...}}`` or ``{"create": {...}}``) followed by
+the document. ``update`` and ``delete`` are answered per item with an error: the event store
+is append-only. An action line that is not JSON breaks the pairing of lines, so, as in
+Elasticsearch, the whole request is refused; a bad *document* only fails its item.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from vigile.ingest.intake import Incoming
+
+ACTIONS = ("index", "create", "update", "delete")
+VERSION = "8.11.0"
+"""The Elasticsearch version announced at ``GET /`` (shippers pick their wire format by it)."""
+
+
+class BulkFormatError(ValueError):
+    """The request cannot be read as bulk pairs (answered 400, nothing stored)."""
+
+
+@dataclass(slots=True)
+class BulkItem:
+    """One action: its verb, target index, client id, and the record (``None`` if refused)."""
+
+    action: str
+    index: str | None
+    doc_id: str | None
+    record: Incoming | None
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class BulkRequest:
+    items: list[BulkItem] = field(default_factory=list)
+
+
+def decode(body: bytes, default_index: str | None, default_source_type: str | None) -> BulkRequest:
+    """Pair action and document lines; BulkFormatError when an action line is unusable."""
+    lines = [line for line in body.split(b"\n") if line.strip()]
+    out = BulkRequest()
+    i = 0
+    while i < len(lines):
+        action, meta = _action(lines[i], i + 1)
+        i += 1
+        index = meta.get("_index") if isinstance(meta.get("_index"), str) else default_index
+        doc_id = str(meta["_id"]) if meta.get("_id") is not None else None
+        if action == "delete":
+            out.items.append(BulkItem(action, index, doc_id, None, "append-only: delete refused"))
+            continue
+        if i >= len(lines):
+            raise BulkFormatError(f"line {i}: action without a document")
+        doc = lines[i]
+        i += 1
+        if action == "update":
+            out.items.append(BulkItem(action, index, doc_id, None, "append-only: update refused"))
+            continue
+        explicit = meta.get("source_type")
+        source_type = explicit if isinstance(explicit, str) else default_source_type
+        out.items.append(BulkItem(action, index, doc_id, Incoming(doc, source_type=source_type)))
+    return out
+
+
+def _action(line: bytes, number: int) -> tuple[str, dict[str, Any]]:
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        raise BulkFormatError(f"line {number}: the action line is not JSON") from None
+    if not isinstance(obj, dict) or len(obj) != 1:
+        raise BulkFormatError(f"line {number}: an action line has exactly one key")
+    action, meta = next(iter(obj.items()))
+    if action not in ACTIONS:
+        raise BulkFormatError(f"line {number}: unknown action {str(action)[:40]!r}")
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise BulkFormatError(f"line {number}: the action's metadata is not an object")
+    return action, meta
+
+
+def item_created(item: BulkItem, event_id: str, offset: int) -> dict[str, Any]:
+    """The answer for a stored document."""
+    return {
+        item.action: {
+            "_index": item.index or "vigile",
+            "_id": item.doc_id or event_id,
+            "_version": 1,
+            "result": "created",
+            "_shards": {"total": 1, "successful": 1, "failed": 0},
+            "_seq_no": offset,
+            "_primary_term": 1,
+            "status": 201,
+        }
+    }
+
+
+def item_failed(item: BulkItem, reason: str) -> dict[str, Any]:
+    """The answer for a refused document (the record is in the quarantine)."""
+    kind = "illegal_argument_exception" if item.record is None else "document_parsing_exception"
+    return {
+        item.action: {
+            "_index": item.index or "vigile",
+            "_id": item.doc_id,
+            "status": 400,
+            "error": {"type": kind, "reason": reason},
+        }
+    }
+
+
+def error(status: int, kind: str, reason: str) -> dict[str, Any]:
+    """A whole-request error in Elasticsearch's shape."""
+    return {
+        "error": {"root_cause": [{"type": kind, "reason": reason}], "type": kind, "reason": reason},
+        "status": status,
+    }
+
+
+def cluster_info(name: str, uuid: str) -> dict[str, Any]:
+    """What ``GET /`` answers: enough of a cluster root for Vector, Fluent Bit, Logstash and
+    the opensearch/elasticsearch clients to accept the endpoint."""
+    return {
+        "name": name,
+        "cluster_name": "vigile",
+        "cluster_uuid": uuid,
+        "version": {
+            "number": VERSION,
+            "build_flavor": "default",
+            "build_type": "vigile",
+            "build_hash": "vigile",
+            "build_date": "2023-10-11T22:04:35.506990650Z",
+            "build_snapshot": False,
+            "lucene_version": "9.7.0",
+            "minimum_wire_compatibility_version": "7.17.0",
+            "minimum_index_compatibility_version": "7.0.0",
+        },
+        "tagline": "You Know, for Search",
+    }

@@ -1,0 +1,154 @@
+"""Splunk HTTP Event Collector payloads and answers (pure).
+
+``/services/collector/event`` carries concatenated JSON objects (``{"event": …}{"event": …}``,
+with or without whitespace between them), each with optional ``time``, ``host``, ``source``,
+``sourcetype``, ``index`` and indexed ``fields``. ``/services/collector/raw`` carries plain
+lines. Answers use HEC's status codes so that Splunk clients react as they would to Splunk.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from vigile.ingest.intake import Incoming
+from vigile.ingest.parsers import registry
+from vigile.ingest.parsers.model import ParseError
+
+# HEC status codes (Splunk documentation, "Troubleshoot HTTP Event Collector").
+SUCCESS = 0
+TOKEN_REQUIRED = 2
+INVALID_AUTHORIZATION = 3
+INVALID_TOKEN = 4
+NO_DATA = 5
+INVALID_FORMAT = 6
+SERVER_BUSY = 9
+CHANNEL_MISSING = 10
+EVENT_REQUIRED = 12
+EVENT_BLANK = 13
+HEALTHY = 17
+UNHEALTHY = 18
+
+_decoder = json.JSONDecoder()
+
+
+@dataclass(slots=True)
+class HecBatch:
+    """Decoded events (``None`` where an object is unusable) and per-object problems."""
+
+    items: list[Incoming | None] = field(default_factory=list)
+    problems: dict[int, tuple[int, str]] = field(default_factory=dict)
+    """Position → (HEC code, reason), for objects that are not events."""
+    raws: dict[int, bytes] = field(default_factory=dict)
+    """Position → bytes of an unusable object (for the quarantine)."""
+    indexes: set[str] = field(default_factory=set)
+
+
+def split_objects(body: bytes) -> tuple[list[Any], bytes | None]:
+    """The JSON values of a concatenated body, and the undecodable remainder if any."""
+    text = body.decode("utf-8", errors="replace")
+    values: list[Any] = []
+    pos, end = 0, len(text)
+    while True:
+        while pos < end and text[pos] in " \t\r\n":
+            pos += 1
+        if pos >= end:
+            return values, None
+        try:
+            value, pos = _decoder.raw_decode(text, pos)
+        except (json.JSONDecodeError, RecursionError):
+            return values, text[pos:].encode("utf-8")
+        values.append(value)
+
+
+def _time(value: Any) -> datetime | None:
+    """HEC ``time``: epoch seconds (int, float or numeric string)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        seconds = float(value)
+        return datetime.fromtimestamp(seconds, UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def _source_type(name: Any) -> str | None:
+    """A HEC source type we know, else ``None`` (sniffed); Splunk names are free-form.
+
+    Splunk's generic ``_json`` says "JSON", not "generic JSON": the shape still tells EVTX,
+    Suricata and Wazuh records apart, so it is sniffed too.
+    """
+    if not isinstance(name, str) or not name:
+        return None
+    try:
+        chosen = registry.canonical(name)
+    except ParseError:
+        return None
+    return None if chosen in ("json", registry.AUTO) else chosen
+
+
+def to_incoming(obj: dict[str, Any], default_source_type: str | None) -> Incoming:
+    """One HEC event object as a record (``event`` must be present and non-empty)."""
+    event = obj["event"]
+    raw = event.encode("utf-8") if isinstance(event, str) else orjson.dumps(event)
+    extra: dict[str, Any] = {}
+    fields = obj.get("fields")
+    if isinstance(fields, dict):
+        extra.update({str(k): v for k, v in fields.items()})
+    for key in ("source", "sourcetype", "index"):
+        if isinstance(obj.get(key), str):
+            extra.setdefault(key, obj[key])
+    host = obj.get("host")
+    return Incoming(
+        raw=raw,
+        source_type=_source_type(obj.get("sourcetype")) or default_source_type,
+        time=_time(obj.get("time")),
+        host=host if isinstance(host, str) and host else None,
+        extra=extra,
+    )
+
+
+def decode_events(body: bytes, default_source_type: str | None = None) -> HecBatch:
+    """Decode an ``/event`` body; unusable objects are recorded as problems, not raised."""
+    values, rest = split_objects(body)
+    out = HecBatch()
+    for i, value in enumerate(values):
+        problem: tuple[int, str] | None = None
+        if not isinstance(value, dict):
+            problem = (INVALID_FORMAT, "not a JSON object")
+        elif "event" not in value:
+            problem = (EVENT_REQUIRED, "Event field is required")
+        elif value["event"] in ("", None, {}, []):
+            problem = (EVENT_BLANK, "Event field cannot be blank")
+        if problem is not None:
+            out.items.append(None)
+            out.problems[i] = problem
+            out.raws[i] = orjson.dumps(value)
+            continue
+        assert isinstance(value, dict)
+        if isinstance(value.get("index"), str):
+            out.indexes.add(value["index"])
+        out.items.append(to_incoming(value, default_source_type))
+    if rest is not None:
+        out.problems[len(values)] = (INVALID_FORMAT, "invalid JSON")
+        out.raws[len(values)] = rest
+        out.items.append(None)
+    return out
+
+
+def decode_raw(body: bytes, source_type: str | None, host: str | None) -> list[Incoming]:
+    """A ``/raw`` body: one event per non-empty line."""
+    return [
+        Incoming(raw=line, source_type=_source_type(source_type), host=host)
+        for line in body.split(b"\n")
+        if line.strip()
+    ]
+
+
+def answer(code: int, text: str, **extra: Any) -> dict[str, Any]:
+    """A HEC response body."""
+    return {"text": text, "code": code, **extra}

@@ -1,0 +1,88 @@
+"""Turning received records into accepted envelopes and rejections (pure: no I/O).
+
+Every receiver (HEC, bulk, native NDJSON, syslog, file import) hands its records here as
+:class:`Incoming`; each record is parsed on its own, so one bad record never fails the
+others of its batch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from vigile.ingest.envelope import Envelope, event_id
+from vigile.ingest.parsers import registry
+from vigile.ingest.parsers.model import Event, ParseError, ParseOptions
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """A raw record and what its transport says about it (all optional)."""
+
+    raw: bytes
+    source_type: str | None = None
+    """Explicit source type (HEC ``sourcetype``, bulk ``source_type`` field, syslog binding)."""
+    time: datetime | None = None
+    """Event time given by the transport (HEC ``time``), used when the record has none."""
+    host: str | None = None
+    """Host given by the transport (HEC ``host``, syslog peer), used when the record has none."""
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Fields added by the transport (HEC indexed ``fields``); the record's own win."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A record that could not be accepted: its position in the batch and why."""
+
+    index: int
+    reason: str
+    raw: bytes
+    source_type: str | None
+
+
+@dataclass(slots=True)
+class Intake:
+    """The outcome of parsing a batch: envelopes in batch order, rejections, and positions."""
+
+    accepted: list[Envelope] = field(default_factory=list)
+    positions: list[int] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+
+
+def parse_batch(
+    records: Sequence[Incoming],
+    *,
+    receiver: str,
+    received_at: datetime,
+    default_source_type: str = registry.AUTO,
+    max_record_bytes: int = 256 * 1024,
+) -> Intake:
+    """Parse each record; bad ones become rejections with their reason."""
+    out = Intake()
+    base = ParseOptions(received_at=received_at, max_record_bytes=max_record_bytes)
+    for index, item in enumerate(records):
+        try:
+            event = _parse(item, base, default_source_type)
+        except ParseError as exc:
+            out.rejected.append(Rejection(index, exc.reason, item.raw, item.source_type))
+            continue
+        env = Envelope(event_id(event.raw), receiver, received_at, event)
+        out.accepted.append(env)
+        out.positions.append(index)
+    return out
+
+
+def _parse(item: Incoming, base: ParseOptions, default: str) -> Event:
+    if not item.raw.strip():
+        raise ParseError("empty record")
+    options = dataclasses.replace(base, received_at=item.time) if item.time else base
+    event = registry.parse(item.raw, default, options, explicit=item.source_type)
+    if item.host and event.host is None:
+        event = dataclasses.replace(event, host=item.host)
+    if item.extra:
+        fields = {**item.extra, **event.fields}
+        event = dataclasses.replace(event, fields=fields)
+    return event

@@ -1,0 +1,140 @@
+"""Elasticsearch ``_bulk`` compatible receiver, and the cluster root shippers probe.
+
+Auth: an ingest token as Basic password (``user:TOKEN``; the user name is free) or Bearer.
+Per-item answers follow Elasticsearch: ``created``/201, or an error with its reason (the
+document is then in the quarantine); overload answers 429 so shippers back off and retry.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
+
+from vigile import __version__
+from vigile.errors import PermissionDenied, Unauthenticated
+from vigile.ingest import bulk
+from vigile.ingest.intake import Rejection
+from vigile.ingest.service import TargetRefused
+from vigile.ingest.web_support import (
+    BadEncoding,
+    BodyTooLarge,
+    Ctx,
+    credential,
+    ctx,
+    read_body,
+    receive,
+)
+from vigile.spool.api import SpoolError, SpoolFull
+
+router = APIRouter(tags=["ingest: Elasticsearch bulk"])
+_HEADERS = {"X-Elastic-Product": "Elasticsearch"}
+_CLUSTER_UUID = uuid.uuid5(uuid.NAMESPACE_URL, "vigile").hex[:22]
+
+
+def _es(status: int, body: dict[str, Any]) -> JSONResponse:
+    return JSONResponse(body, status_code=status, headers=_HEADERS)
+
+
+def _error(status: int, kind: str, reason: str) -> JSONResponse:
+    response = _es(status, bulk.error(status, kind, reason))
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Basic realm="vigile", Bearer'
+    return response
+
+
+def _handle(c: Ctx, request: Request, body: bytes, index: str | None) -> JSONResponse:
+    started = time.perf_counter()
+    secret = credential(request.headers)
+    if secret is None:
+        return _error(401, "security_exception", "missing ingest token (Basic or Bearer)")
+    try:
+        decoded = bulk.decode(body, index, request.query_params.get("source_type"))
+    except bulk.BulkFormatError as exc:
+        return _error(400, "illegal_argument_exception", str(exc))
+    if not decoded.items:
+        return _error(400, "action_request_validation_exception", "no requests added")
+    items = decoded.items
+    usable = [i for i, item in enumerate(items) if item.record is not None]
+    refused = [
+        Rejection(i, item.error or "refused", b"", item.action)
+        for i, item in enumerate(items)
+        if item.record is None
+    ]
+    targets = {item.index for item in items if item.index}
+    try:
+        _, outcome = receive(
+            c,
+            secret,
+            [r for i in usable if (r := items[i].record) is not None],
+            receiver="bulk",
+            targets=targets,
+            unusable=[],
+        )
+    except Unauthenticated as exc:
+        return _error(401, "security_exception", str(exc))
+    except TargetRefused as exc:
+        return _error(403, "security_exception", str(exc))
+    except PermissionDenied as exc:
+        return _error(403, "security_exception", str(exc))
+    except SpoolFull:
+        return _error(429, "es_rejected_execution_exception", "spool full, retry later")
+    except SpoolError as exc:
+        return _error(503, "unavailable_shards_exception", str(exc))
+    answers: list[dict[str, Any] | None] = [None] * len(items)
+    for rej in refused:
+        answers[rej.index] = bulk.item_failed(items[rej.index], rej.reason)
+    for rej in outcome.intake.rejected:
+        pos = usable[rej.index]
+        answers[pos] = bulk.item_failed(items[pos], rej.reason)
+    for k, env in enumerate(outcome.intake.accepted):
+        pos = usable[outcome.intake.positions[k]]
+        answers[pos] = bulk.item_created(items[pos], env.id, outcome.offsets[k])
+    errors = any(a is None or "error" in next(iter(a.values())) for a in answers)
+    took = int((time.perf_counter() - started) * 1000)
+    return _es(200, {"took": took, "errors": errors, "items": answers})
+
+
+async def _bulk(request: Request, index: str | None) -> JSONResponse:
+    c = ctx(request)
+    try:
+        body = await read_body(request, c.settings.ingest_max_body_mb * 1024 * 1024)
+    except BodyTooLarge:
+        return _error(413, "content_too_long_exception", "request body too large")
+    except BadEncoding as exc:
+        return _error(400, "illegal_argument_exception", str(exc))
+    return await run_in_threadpool(_handle, c, request, body, index)
+
+
+@router.post("/_bulk", summary="Bulk-index NDJSON documents")
+@router.put("/_bulk", include_in_schema=False)
+async def bulk_root(request: Request) -> JSONResponse:
+    return await _bulk(request, None)
+
+
+@router.post("/{index}/_bulk", summary="Bulk-index NDJSON documents into an index")
+@router.put("/{index}/_bulk", include_in_schema=False)
+async def bulk_index(request: Request, index: str) -> JSONResponse:
+    return await _bulk(request, index)
+
+
+@router.get("/", include_in_schema=False)
+def root(request: Request) -> Response:
+    """Browsers go to the API docs; shippers and clients get a cluster root."""
+    if "text/html" in request.headers.get("accept", ""):
+        return RedirectResponse("/api/docs")
+    return _es(200, bulk.cluster_info(f"vigile-{__version__}", _CLUSTER_UUID))
+
+
+@router.head("/", include_in_schema=False)
+def root_head() -> Response:
+    return Response(status_code=200, headers=_HEADERS)
+
+
+@router.get("/_cluster/health", include_in_schema=False)
+def cluster_health() -> JSONResponse:
+    return _es(200, {"cluster_name": "vigile", "status": "green", "timed_out": False})
