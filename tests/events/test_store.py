@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -182,3 +184,16 @@ def test_large_batches_are_split_and_deduplicated(
     assert store.add([*batch[600:], make_event(1, 5000, time=T0)]) == 1
     assert store.days(1) == [T0.date()]
     assert isinstance(store.days(1)[0], date)
+
+
+def test_a_second_process_cannot_open_the_writers_file(store_path: Path) -> None:
+    store = DuckDbEventStore(store_path)
+    code = (
+        "import sys; from pathlib import Path\n"
+        "from vigile.events.duckdb_store import DuckDbEventStore, EventStoreUnavailable\n"
+        "try:\n    DuckDbEventStore(Path(sys.argv[1]), read_only=True)\n"
+        "except EventStoreUnavailable:\n    sys.exit(3)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(store_path)], check=False)
+    store.close()
+    assert result.returncode == 3

@@ -37,6 +37,7 @@ import duckdb
 import orjson
 
 from vigile.config import Settings
+from vigile.errors import VigileError
 from vigile.events.query import Condition, Operator
 from vigile.events.store import EVENT_ID_PATTERN, Event, EventQuery, SearchResult
 
@@ -83,6 +84,13 @@ _SELECT = (
     "SELECT tenant_id, event_id, epoch_us(ts), epoch_us(received_at), source_type, source, "
     "CAST(fields AS VARCHAR), raw FROM events"
 )
+
+
+class EventStoreUnavailable(VigileError):
+    """The store's file cannot be opened (another process owns it read-write, or I/O)."""
+
+    status = 503
+    title = "Service unavailable"
 
 
 def default_path(settings: Settings) -> Path:
@@ -175,7 +183,10 @@ class DuckDbEventStore:
             path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.read_only = read_only
-        self._con = duckdb.connect(str(path) if path else ":memory:", read_only=read_only)
+        try:
+            self._con = duckdb.connect(str(path) if path else ":memory:", read_only=read_only)
+        except duckdb.IOException as exc:  # typically: another process holds the file
+            raise EventStoreUnavailable(f"cannot open the event store {path}: {exc}") from exc
         self._write_lock = threading.Lock()
         if not read_only:
             self._con.execute(_DDL)
@@ -271,16 +282,19 @@ class DuckDbEventStore:
     def search(self, query: EventQuery) -> SearchResult:
         where, params = _where(query)
         order = "DESC" if query.newest_first else "ASC"
+        rows: list[tuple[Any, ...]] = []
         with self._cursor() as cursor:
+            cursor.execute("BEGIN TRANSACTION")  # one snapshot for the count and the page
             count = cursor.execute(f"SELECT count(*) FROM events WHERE {where}", params)
             total_row = count.fetchone()
             total = int(total_row[0]) if total_row else 0
-            if total <= query.page.offset:
-                return SearchResult(items=[], total=total)
-            rows = cursor.execute(
-                f"{_SELECT} WHERE {where} ORDER BY ts {order}, event_id {order} LIMIT ? OFFSET ?",
-                [*params, query.page.limit, query.page.offset],
-            ).fetchall()
+            if total > query.page.offset:
+                rows = cursor.execute(
+                    f"{_SELECT} WHERE {where} ORDER BY ts {order}, event_id {order} "
+                    "LIMIT ? OFFSET ?",
+                    [*params, query.page.limit, query.page.offset],
+                ).fetchall()
+            cursor.execute("COMMIT")
         return SearchResult(items=[_event(r) for r in rows], total=total)
 
     def get(self, tenant_id: int, event_id: str) -> Event | None:

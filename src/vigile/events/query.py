@@ -76,7 +76,9 @@ def _check_regex(pattern: str, cased: bool) -> None:
     try:
         re2.compile(pattern, options)
     except re2.error as exc:
-        raise InvalidInput(f"invalid regular expression: {exc!s}") from exc
+        reason = exc.args[0] if exc.args else exc
+        text = reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)
+        raise InvalidInput(f"invalid regular expression: {text}") from exc
 
 
 def parse_condition(text: str) -> Condition:
