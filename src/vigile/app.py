@@ -22,6 +22,7 @@ from vigile.auth.routes import router as auth_router
 from vigile.auth.service import resolve_credentials
 from vigile.config import Settings, get_settings
 from vigile.db import make_engine, make_sessionmaker, utcnow
+from vigile.ingest.pipeline import start_in_app
 from vigile.ingest.routes import router as ingest_router
 from vigile.ingest.routes_bulk import router as bulk_router
 from vigile.ingest.routes_hec import router as hec_router
@@ -56,11 +57,14 @@ def create_app(
                 settings.sla_watch_seconds,
             )
             tasks.append(asyncio.create_task(watch, name="sla-watch"))
+        worker = start_in_app(app.state, settings, clock) if scheduler else None
         yield
         for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if worker is not None:
+            await asyncio.to_thread(worker.stop)
         app.state.ingest.close()
 
     app = FastAPI(

@@ -10,6 +10,8 @@ import threading
 from pathlib import Path
 
 from vigile.config import Settings
+from vigile.events.duckdb_store import DuckDbEventStore
+from vigile.events.store import EventStore
 from vigile.ingest.acks import AckRegistry
 from vigile.spool.local import Spool
 
@@ -39,6 +41,7 @@ class IngestRuntime:
         self.acks = AckRegistry()
         self._lock = threading.Lock()
         self._spool: Spool | None = None
+        self._store: DuckDbEventStore | None = None
 
     @property
     def spool(self) -> Spool:
@@ -48,8 +51,19 @@ class IngestRuntime:
                 self._spool = open_spool(self.settings)
             return self._spool
 
+    @property
+    def event_store(self) -> EventStore:
+        """The embedded event store, opened read-write on first use (the worker's)."""
+        with self._lock:
+            if self._store is None:
+                self._store = DuckDbEventStore.open(self.settings)
+            return self._store
+
     def close(self) -> None:
         with self._lock:
             if self._spool is not None:
                 self._spool.close()
                 self._spool = None
+            if self._store is not None:
+                self._store.close()
+                self._store = None

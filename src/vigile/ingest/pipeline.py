@@ -1,0 +1,108 @@
+"""Assembling and running the worker: rule set, event store, detector, thread.
+
+`vigile serve` runs it in a thread of the server process (sharing the spool and the event
+store with the receivers and the API: the embedded spool and DuckDB each allow one writing
+process); `vigile worker` runs it alone in the foreground.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from vigile.alerts.policy import AlertPolicy
+from vigile.config import Settings
+from vigile.detection.engine import RuleSet, load_ruleset, ruleset_from_yaml
+from vigile.events.store import EventStore
+from vigile.ingest.detect import Detector
+from vigile.ingest.runtime import IngestRuntime
+from vigile.ingest.worker import Worker
+from vigile.spool.api import SpoolBackend
+
+log = logging.getLogger(__name__)
+
+
+def load_rules(settings: Settings) -> RuleSet:
+    """The configured rule set (compiled once, then from the cache); empty if none exists."""
+    paths = [p for p in settings.effective_rules if p.exists()]
+    if not paths:
+        log.warning(
+            "no rules at %s: events are stored, nothing is detected",
+            [str(p) for p in settings.effective_rules],
+        )
+        return ruleset_from_yaml([])
+    ruleset = load_ruleset(paths, cache_dir=settings.data_dir / "cache")
+    log.info(ruleset.report.summary())
+    return ruleset
+
+
+def build_worker(
+    settings: Settings,
+    spool: SpoolBackend,
+    store: EventStore,
+    sessions: sessionmaker[Session],
+    clock: Callable[[], datetime],
+    ruleset: RuleSet | None = None,
+) -> Worker:
+    """A worker with the settings' rule set, detection processes and batch size."""
+    rules = ruleset if ruleset is not None else load_rules(settings)
+    detector = Detector(rules, settings.worker_processes)
+    return Worker(
+        spool,
+        store,
+        sessions,
+        detector,
+        clock,
+        policy=AlertPolicy.from_settings(settings),
+        batch=settings.worker_batch,
+    )
+
+
+class PipelineThread:
+    """The worker in a background thread (built there: compiling rules takes a while)."""
+
+    def __init__(self, build: Callable[[], Worker]) -> None:
+        self._build = build
+        self._stop = threading.Event()
+        self.worker: Worker | None = None
+        self.ready = threading.Event()
+        self._thread = threading.Thread(target=self._main, name="vigile-pipeline", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _main(self) -> None:
+        try:
+            self.worker = self._build()
+        finally:
+            self.ready.set()
+        self.worker.run(self._stop)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+        if self.worker is not None:
+            self.worker.detector.close()
+
+
+def start_in_app(
+    state: Any, settings: Settings, clock: Callable[[], datetime]
+) -> PipelineThread | None:
+    """Start the worker of a `vigile serve` app (unless ``worker_enabled`` is off). The app's
+    event store is shared if it has one (``state.event_store``); else the ingest runtime
+    opens it and lends it to the API."""
+    if not settings.worker_enabled:
+        return None
+    runtime: IngestRuntime = state.ingest
+    store: EventStore | None = getattr(state, "event_store", None)
+    if store is None:
+        store = state.event_store = runtime.event_store
+    spool = runtime.spool
+    thread = PipelineThread(lambda: build_worker(settings, spool, store, state.sessions, clock))
+    thread.start()
+    return thread

@@ -1,0 +1,211 @@
+"""The pipeline worker: spool → detection → event store + alerts, then the offset commit.
+
+One consumer group (:data:`GROUP`). For each batch: match every event, store the events
+(idempotent on their content-hash id), raise alerts for the matches not already marked in
+``ingest_detections`` (mark and alert in one transaction), and only then commit the offset.
+A crash anywhere before the commit replays the batch; the store and the marks make the replay
+a no-op, so every acknowledged event is processed exactly once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session, sessionmaker
+
+from vigile.alerts import service as alerts
+from vigile.alerts.policy import AlertPolicy
+from vigile.alerts.schemas import AlertInput
+from vigile.alerts.types import RaiseStatus
+from vigile.audit.service import AuditContention
+from vigile.db import transaction
+from vigile.detection.model import Rule
+from vigile.errors import VigileError
+from vigile.events.store import Event as StoredEvent
+from vigile.events.store import EventStore
+from vigile.ingest.detect import Detector
+from vigile.ingest.envelope import Envelope
+from vigile.ingest.models import DetectionMark
+from vigile.scope import CallerScope, Role
+from vigile.spool.api import Record, SpoolBackend
+
+GROUP = "pipeline"
+PIPELINE = CallerScope(principal="system:pipeline", role=Role.ADMIN, tenant_ids=None)
+"""The pipeline's scope (named in the audit trail of the alerts it raises)."""
+log = logging.getLogger(__name__)
+
+InForce = Callable[[int, Rule], bool]
+"""Whether a rule is in force for a tenant (rule sets enabled for it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BatchReport:
+    """What one batch did."""
+
+    records: int
+    stored: int
+    matches: int
+    created: int
+    joined: int
+    suppressed: int
+    skipped: int
+
+
+class Worker:
+    """Consumes the spool until stopped. Not thread-safe: one worker per spool group."""
+
+    def __init__(
+        self,
+        spool: SpoolBackend,
+        store: EventStore,
+        sessions: sessionmaker[Session],
+        detector: Detector,
+        clock: Callable[[], datetime],
+        *,
+        policy: AlertPolicy | None = None,
+        batch: int = 2000,
+        in_force: InForce | None = None,
+        rule_version: Callable[[Rule], str | None] | None = None,
+    ) -> None:
+        self.spool, self.store, self.sessions = spool, store, sessions
+        self.detector, self.clock = detector, clock
+        self.policy = policy or AlertPolicy()
+        self.batch = batch
+        self.in_force = in_force
+        self.rule_version = rule_version
+        self.processed = 0
+
+    def run_once(self, timeout: float = 0.0) -> BatchReport | None:
+        """Process the next batch (waiting up to ``timeout``); None when there was none."""
+        batch = self.spool.read(GROUP, self.batch, timeout)
+        if not batch.records:
+            return None
+        report = self._process(batch.records)
+        self.spool.commit(GROUP, batch.next_offset)
+        self.processed += report.records
+        return report
+
+    def drain(self) -> int:
+        """Process everything durable now; returns the records processed."""
+        done = 0
+        while (report := self.run_once()) is not None:
+            done += report.records
+        return done
+
+    def run(self, stop: threading.Event, timeout: float = 0.5) -> None:
+        """Loop until ``stop`` is set; a failing batch is retried after a pause."""
+        while not stop.is_set():
+            try:
+                self.run_once(timeout)
+            except Exception:  # keep the pipeline alive; the batch is replayed
+                log.exception("pipeline batch failed; retrying")
+                stop.wait(1.0)
+
+    # -- one batch ----------------------------------------------------------------------
+    def _process(self, records: Sequence[Record]) -> BatchReport:
+        envelopes: list[tuple[int, Envelope]] = []
+        encoded: list[bytes] = []
+        skipped = 0
+        for record in records:
+            try:
+                envelopes.append((int(record.tenant_id), Envelope.decode(record.data)))
+                encoded.append(record.data)
+            except (ValueError, KeyError, TypeError):
+                # Written by this code's receivers only; an unreadable one cannot be fixed
+                # by retrying, so it is logged and skipped rather than blocking the spool.
+                log.error("unreadable spool record at offset %s", record.offset)
+                skipped += 1
+        matched = self.detector.match([env for _, env in envelopes], encoded)
+        stored = self.store.add([_stored(tid, env) for tid, env in envelopes])
+        hits = [
+            (tid, env, rule)
+            for (tid, env), rules in zip(envelopes, matched, strict=True)
+            for rule in rules
+            if self.in_force is None or self.in_force(tid, rule)
+        ]
+        counts = self._raise_all(hits) if hits else {}
+        return BatchReport(
+            records=len(records),
+            stored=stored,
+            matches=len(hits),
+            created=counts.get(RaiseStatus.CREATED, 0),
+            joined=counts.get(RaiseStatus.JOINED, 0),
+            suppressed=counts.get(RaiseStatus.SUPPRESSED, 0),
+            skipped=skipped,
+        )
+
+    def _raise_all(self, hits: list[tuple[int, Envelope, Rule]]) -> dict[RaiseStatus, int]:
+        for attempt in range(5):
+            try:
+                with transaction(self.sessions) as session:
+                    return self._raise_in(session, hits)
+            except AuditContention:  # another writer extended the audit chain: replay
+                log.info("audit contention, retrying the batch's alerts (%s)", attempt)
+        raise RuntimeError("could not raise the batch's alerts (audit contention)")
+
+    def _raise_in(
+        self, session: Session, hits: list[tuple[int, Envelope, Rule]]
+    ) -> dict[RaiseStatus, int]:
+        done = _marked(session, list({(tid, env.id, rule.id) for tid, env, rule in hits}))
+        counts: dict[RaiseStatus, int] = {}
+        for tid, env, rule in hits:
+            key = (tid, env.id, rule.id)
+            if key in done:
+                continue
+            done.add(key)
+            detection = AlertInput(
+                rule_id=rule.id[:200],
+                rule_title=(rule.title or rule.id)[:500],
+                rule_level=rule.level if rule.level else "medium",
+                rule_version=self.rule_version(rule) if self.rule_version else None,
+                events=[{**env.event.fields, "vigile.event_id": env.id}],
+            )
+            try:
+                with session.begin_nested():
+                    outcome = alerts.raise_alert(
+                        session, PIPELINE, tid, detection, self.clock, self.policy
+                    )
+                    session.add(
+                        DetectionMark(
+                            tenant_id=tid,
+                            event_id=env.id,
+                            rule_id=rule.id,
+                            alert_id=outcome.alert.id if outcome.alert else None,
+                            created_at=self.clock(),
+                        )
+                    )
+                    session.flush()
+            except (VigileError, ValueError) as exc:  # e.g. tenant deleted: not retryable
+                log.warning("alert for %s on event %s not raised: %s", rule.id, env.id, exc)
+                continue
+            counts[outcome.status] = counts.get(outcome.status, 0) + 1
+        return counts
+
+
+def _marked(session: Session, keys: list[tuple[int, str, str]]) -> set[tuple[int, str, str]]:
+    """Which (tenant, event, rule) already raised (in chunks: bound on SQL parameters)."""
+    cols = (DetectionMark.tenant_id, DetectionMark.event_id, DetectionMark.rule_id)
+    found: set[tuple[int, str, str]] = set()
+    for i in range(0, len(keys), 500):
+        rows = session.execute(select(*cols).where(tuple_(*cols).in_(keys[i : i + 500])))
+        found.update((t, e, r) for t, e, r in rows)
+    return found
+
+
+def _stored(tenant_id: int, env: Envelope) -> StoredEvent:
+    ev = env.event
+    return StoredEvent(
+        tenant_id=tenant_id,
+        event_id=env.id,
+        time=ev.timestamp,
+        received_at=env.received_at,
+        source_type=ev.source_type,
+        source=f"{env.receiver}:{ev.host}" if ev.host else env.receiver,
+        fields=ev.fields,
+        raw=ev.raw.decode("utf-8", errors="replace"),
+    )
