@@ -16,6 +16,7 @@ from vigile.auth.commands import tokens as tokens_app
 from vigile.auth.commands import users as users_app
 from vigile.cli_support import console, print_error, print_validation_error
 from vigile.config import get_settings
+from vigile.ingest.commands import ingest_command, quarantine_app, worker_command
 from vigile.scan.commands import scan_command
 from vigile.tenants.commands import app as tenant_app
 
@@ -35,6 +36,9 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(sla_app, name="sla")
 app.command("scan")(scan_command)
+app.command("ingest")(ingest_command)
+app.command("worker")(worker_command)
+app.add_typer(quarantine_app, name="quarantine")
 
 
 @db_app.command("upgrade")
