@@ -62,6 +62,7 @@ PROMOTED = (
     "QueryName",
 )
 _COLUMN = {name: f'"f_{name}"' for name in PROMOTED}
+_PATHS = "[" + ", ".join(f"'$.\"{name}\"'" for name in PROMOTED) + "]"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 _DDL = f"""
@@ -109,13 +110,6 @@ def _from_micros(value: int) -> datetime:
 def _key(event_id: str) -> int:
     """First 128 bits of the id as a signed HUGEINT (a compact join key)."""
     return int(event_id[:32], 16) - (1 << 127)
-
-
-def _text(value: Any) -> str | None:
-    """A field value as the text JSON extraction gives (so both paths compare alike)."""
-    if value is None or isinstance(value, str):
-        return value
-    return orjson.dumps(value).decode()
 
 
 def _event(row: tuple[Any, ...]) -> Event:
@@ -234,20 +228,22 @@ class DuckDbEventStore:
             [_micros(e.received_at) for e in batch],
             [e.source_type for e in batch],
             [e.source for e in batch],
-            *([_text(e.fields.get(name)) for e in batch] for name in PROMOTED),
             [orjson.dumps(dict(e.fields)).decode() for e in batch],
             [e.raw for e in batch],
         ]
         names = [f"c{i}" for i in range(len(columns))]
         unnest = ", ".join(f"unnest(?{'::HUGEINT[]' if n == 'c2' else ''}) AS {n}" for n in names)
-        promoted = ", ".join(names[7 : 7 + len(PROMOTED)])
+        # Promoted columns are extracted by DuckDB from the JSON (the same text a JSON
+        # condition would read), one parse per row.
+        promoted = ", ".join(f"p[{i + 1}]" for i in range(len(PROMOTED)))
         cursor.execute("BEGIN TRANSACTION")
         try:
             cursor.execute(
                 "CREATE OR REPLACE TEMP TABLE batch AS SELECT c0, "
                 "CAST(make_timestamp(c1) AS DATE), make_timestamp(c1), c2, c3, "
-                f"make_timestamp(c4), c5, c6, {promoted}, CAST({names[-2]} AS JSON), "
-                f"{names[-1]} FROM (SELECT {unnest})",
+                f"make_timestamp(c4), c5, c6, {promoted}, f, c8 FROM (SELECT *, "
+                f"json_extract_string(f, {_PATHS}) AS p FROM (SELECT *, CAST(c7 AS JSON) AS f "
+                f"FROM (SELECT {unnest})))",
                 columns,
             )
             first, last = min(e.day for e in batch), max(e.day for e in batch)
