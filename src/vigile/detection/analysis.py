@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 
-from vigile.detection.matchers import And, Needle, Node, NumEq, Or, RegexMatch, StrMatch
+from vigile.detection.matchers import And, Const, Needle, Node, NumEq, Or, RegexMatch, StrMatch
 from vigile.detection.regex_literals import regex_literals
 
 # Literals shorter than this (UTF-8 bytes) hit too many events to be worth indexing.
@@ -183,12 +183,12 @@ def strip_routed(node: Node, routed: frozenset[str]) -> Node:
     conjuncts' value sets, which is exactly what each conjunct tests.
     """
     if not isinstance(node, And):
-        return node
+        return Const(True) if _only_routed(node, routed) else node
     kept = [c for c in node.children if not _only_routed(c, routed)]
     if len(kept) == len(node.children):
         return node
     if not kept:
-        return node  # keep the tree non-empty; a pure routing rule evaluates cheaply anyway
+        return Const(True)  # a pure routing rule: routing has checked everything
     return kept[0] if len(kept) == 1 else And(kept)
 
 

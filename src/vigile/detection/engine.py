@@ -14,6 +14,9 @@ How an event is matched without per-rule Python work for most rules:
 
 1. routing — a Windows event (it has ``Channel`` or ``EventID``) goes only to the rules whose
    ``Channel``/``EventID`` conditions (added by the log-source pipelines) allow its values;
+   for an evtx-shaped event these are ``System.Channel``/``System.EventID`` (a payload field
+   named ``Channel`` — the cleared log in log-cleared events — is what a rule's *own*
+   ``Channel`` test reads, not the log source);
    other events go to the rules of the log source passed with them;
 2. prefilter — per routing bucket, one Hyperscan scan of the event's lower-cased values finds
    which required literals occur (:mod:`vigile.detection.analysis`);
@@ -164,7 +167,12 @@ class RuleSet:
 
     def match(self, event: Mapping[str, Any], logsource: LogSource | None = None) -> list[Rule]:
         """The rules matching one event (flat or evtx-nested), in rule order."""
-        fields = flatten_event(event) if "Event" in event else event
+        fields: Mapping[str, Any] = event
+        if "Event" in event:
+            fields = flatten_event(event)
+            key = _system_route(event) if logsource is None else None
+            if key is not None:
+                return self._evaluate(self._windows_bucket(*key), fields, None)
         bucket = self._route(fields, logsource)
         return [] if bucket is None else self._evaluate(bucket, fields, None)
 
@@ -177,10 +185,18 @@ class RuleSet:
         evtx-shaped event is flattened only when some rule is a candidate (``fields`` is then
         ``{}`` when nothing matched).
         """
+        _, fields, rules = self.match_object(raw, logsource)
+        return fields, rules
+
+    def match_object(
+        self, raw: bytes | str, logsource: LogSource | None = None
+    ) -> tuple[Any, dict[str, Any], list[Rule]]:
+        """:meth:`match_json`, also returning the decoded JSON value (e.g. for ``System``
+        fields that a payload field of the same name hides in the flat fields)."""
         data = raw.encode("utf-8") if isinstance(raw, str) else raw
         obj = orjson.loads(data)
         if not isinstance(obj, dict):
-            return {}, []
+            return obj, {}, []
         bucket: Bucket | None
         if "Event" in obj and logsource is None and (key := _system_route(obj)) is not None:
             bucket = self._windows_bucket(*key)
@@ -193,13 +209,13 @@ class RuleSet:
                 flat = flatten_event(obj)
                 candidates = bucket.candidates(values_text(flat))
             if not candidates:
-                return {}, []
+                return obj, {}, []
             fields = flat if flat is not None else flatten_event(obj)
             view = EventView(fields)
-            return fields, [r for r in candidates if r.condition.ev(view)]
+            return obj, fields, [r for r in candidates if r.condition.ev(view)]
         fields = flatten_event(obj) if "Event" in obj else obj
         bucket = self._route(fields, logsource)
-        return fields, ([] if bucket is None else self._evaluate(bucket, fields, data))
+        return obj, fields, ([] if bucket is None else self._evaluate(bucket, fields, data))
 
     def match_many(
         self, events: Iterable[Mapping[str, Any]], logsource: LogSource | None = None
@@ -209,16 +225,14 @@ class RuleSet:
 
 
 def _system_route(obj: Mapping[str, Any]) -> tuple[str, str | None] | None:
-    """(channel, event id) straight from ``Event.System`` when flattening cannot change them
-    (no payload field named Channel/EventID); ``None`` means: flatten first."""
+    """(channel, event id) of an evtx-shaped event, from ``Event.System`` — never from a
+    payload field of the same name (``UserData.LogFileCleared.Channel`` names the log that was
+    cleared, not the event's log); ``None`` when ``System`` has no channel."""
     root = obj["Event"]
-    if not isinstance(root, dict) or "UserData" in root:
+    if not isinstance(root, dict):
         return None
     system = root.get("System")
-    payload = root.get("EventData")
-    if not isinstance(system, dict) or (
-        isinstance(payload, dict) and ("Channel" in payload or "EventID" in payload)
-    ):
+    if not isinstance(system, dict):
         return None
     channel = system.get("Channel")
     if not isinstance(channel, str):

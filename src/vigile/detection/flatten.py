@@ -11,8 +11,12 @@ Sigma rules address EVTX fields by their bare names, so :func:`flatten_event` pr
 
 Field names keep their case: Sysmon's ``EventData.ProcessId`` and System's
 ``Execution.ProcessID`` stay two fields. When an EventData field has the same name as a System
-field, the EventData value wins (rules that use it mean the payload). An already-flat event
-(no ``Event`` key) is returned unchanged, so JSON-lines input may come in either shape.
+field, the EventData value wins (rules that use it mean the payload). The log source of an
+evtx-shaped event is *not* read from here: the engine routes on ``System.Channel`` /
+``System.EventID`` (a log-cleared event's ``UserData.LogFileCleared.Channel`` names the cleared
+log, and becomes the flat ``Channel`` that a rule's own ``Channel`` test reads). An
+already-flat event (no ``Event`` key) is returned unchanged, so JSON-lines input may come in
+either shape.
 """
 
 from __future__ import annotations

@@ -18,24 +18,51 @@ from typing import Any
 
 import yaml
 from sigma.collection import SigmaCollection
+from sigma.pipelines.common import windows_logsource_mapping
 from sigma.pipelines.sysmon.sysmon import sysmon_pipeline
 from sigma.pipelines.windows.windows import windows_logsource_pipeline
-from sigma.processing.pipeline import ProcessingPipeline
+from sigma.processing.conditions import DetectionItemProcessingItemAppliedCondition
+from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
+from sigma.processing.transformations import FieldMappingTransformation
 from sigma.rule import SigmaRule
 
 from vigile.detection.analysis import field_values, required_clauses, strip_routed
 from vigile.detection.compiler import RuleCompileError, compile_rule_conditions
 from vigile.detection.model import Rule, RuleProblem
 
-ROUTED_FIELDS = frozenset({"Channel", "EventID"})
+# The ``Channel`` conditions that the log-source pipeline adds test the event's *System*
+# channel; they are renamed to this field, which only routing reads (a rule's own ``Channel``
+# test keeps reading the flattened ``Channel``, where a payload field of that name wins — e.g.
+# ``UserData.LogFileCleared.Channel``, the log that was cleared).
+ROUTE_CHANNEL = "\x00System.Channel"
+ROUTED_FIELDS = frozenset({ROUTE_CHANNEL, "EventID"})
 _pipeline: ProcessingPipeline | None = None
+
+
+def _route_channel_pipeline() -> ProcessingPipeline:
+    """Rename the ``Channel`` of the conditions added by ``windows_logsource_*`` items."""
+    return ProcessingPipeline(
+        name="vigile: logsource Channel is the System channel",
+        priority=100,
+        items=[
+            ProcessingItem(
+                identifier="vigile_route_channel",
+                transformation=FieldMappingTransformation({"Channel": ROUTE_CHANNEL}),
+                detection_item_conditions=[
+                    DetectionItemProcessingItemAppliedCondition(f"windows_logsource_{service}")
+                    for service in windows_logsource_mapping
+                ],
+                detection_item_condition_linking=any,
+            )
+        ],
+    )
 
 
 def windows_pipeline() -> ProcessingPipeline:
     """The sysmon + windows log-source pipeline (built once per process)."""
     global _pipeline
     if _pipeline is None:
-        _pipeline = sysmon_pipeline() + windows_logsource_pipeline()
+        _pipeline = sysmon_pipeline() + windows_logsource_pipeline() + _route_channel_pipeline()
     return _pipeline
 
 
@@ -85,7 +112,7 @@ def _compile(
         category=ls.category,
         service=ls.service,
         condition=node,
-        channels=field_values(node, "Channel"),
+        channels=field_values(node, ROUTE_CHANNEL),
         event_ids=field_values(node, "EventID"),
         clauses=tuple(required_clauses(node, ROUTED_FIELDS)),
     )

@@ -77,6 +77,14 @@ def utc_iso(fields: dict[str, Any]) -> str | None:
     return None
 
 
+def system_channel(obj: Any) -> Any:
+    """``Event.System.Channel`` of an evtx-shaped event (the flat ``Channel`` may be a payload
+    field: the cleared log of a log-cleared event), else ``None``."""
+    root = obj.get("Event") if isinstance(obj, dict) else None
+    system = root.get("System") if isinstance(root, dict) else None
+    return system.get("Channel") if isinstance(system, dict) else None
+
+
 # Set in the parent before forking; workers inherit it instead of unpickling the rule set.
 _RULESET: RuleSet | None = None
 _MIN_RANK = 0
@@ -94,9 +102,13 @@ def scan_unit(unit: WorkUnit, ruleset: RuleSet | None = None, min_rank: int = -1
         for raw in read_unit(unit):
             events += 1
             try:
-                fields, rules = rs.match_json(raw)
+                obj, fields, rules = rs.match_object(raw)
             except orjson.JSONDecodeError:
                 continue  # a broken line inside a JSON-lines file
+            if rules:
+                channel = system_channel(obj)
+                if channel is None:
+                    channel = fields.get("Channel")
             for rule in rules:
                 if rule.level_rank < rank:
                     continue
@@ -108,7 +120,7 @@ def scan_unit(unit: WorkUnit, ruleset: RuleSet | None = None, min_rank: int = -1
                         timestamp=utc_iso(fields),
                         file=unit.path,
                         record_id=fields.get("EventRecordID"),
-                        channel=fields.get("Channel"),
+                        channel=channel,
                         event_id=fields.get("EventID"),
                         computer=fields.get("Computer"),
                     )
