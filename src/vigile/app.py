@@ -27,6 +27,7 @@ from vigile.ingest.routes import router as ingest_router
 from vigile.ingest.routes_bulk import router as bulk_router
 from vigile.ingest.routes_hec import router as hec_router
 from vigile.ingest.runtime import IngestRuntime
+from vigile.ingest.syslog_server import start_in_app as start_syslog
 from vigile.tenants.routes import router as tenants_router
 from vigile.web.problems import install_problem_handlers, problem
 
@@ -58,7 +59,10 @@ def create_app(
             )
             tasks.append(asyncio.create_task(watch, name="sla-watch"))
         worker = start_in_app(app.state, settings, clock) if scheduler else None
+        syslog = await start_syslog(app.state, settings, clock) if scheduler else None
         yield
+        if syslog is not None:
+            await syslog.close()
         for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
