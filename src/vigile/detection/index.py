@@ -21,7 +21,6 @@ clauses containing one are not indexed (:func:`key_text`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -36,7 +35,6 @@ from vigile.detection.prefilter import Prefilter
 # → "k", "\u0130" → "i̇": an event containing one gets every rule of its bucket.
 SPECIAL = 0
 _SPECIAL_PATTERNS = ("\u212a".encode(), "\u0130".encode())
-_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\[u/]")
 
 
 def json_needle(needle: Needle) -> bytes:
@@ -69,10 +67,16 @@ def values_text(fields: Mapping[str, Any]) -> bytes | None:
 
 
 def canonical(raw: bytes) -> bool:
-    """Whether JSON text escapes only what it must (no ``\\uXXXX``, no ``\\/``)."""
+    """Whether JSON text escapes only what it must (no ``\\uXXXX``, no ``\\/``).
+
+    Inside JSON strings a backslash always starts a two-character escape, so dropping every
+    escaped backslash (``\\\\``, paired left to right as a JSON reader pairs them) leaves
+    ``\\u`` / ``\\/`` exactly where the text has such an escape.
+    """
     if b"\\u" not in raw and b"\\/" not in raw:
         return True
-    return _ESCAPE.search(raw) is None
+    rest = raw.replace(b"\\\\", b"")
+    return b"\\u" not in rest and b"\\/" not in rest
 
 
 def scan_text(raw: bytes | None, fields: Mapping[str, Any]) -> bytes | None:

@@ -16,10 +16,12 @@ from typing import Any
 import re2
 
 from vigile.detection.event import MISSING, EventView, Text, to_text
+from vigile.detection.regex_literals import min_length
 
 # A value longer than this is cut before a fallback (non-RE2) regex runs on it: with no nested
 # quantifiers (checked at compile time) that bounds the backtracking cost.
 FALLBACK_REGEX_MAX_INPUT = 8192
+_DOT_RUN = re.compile(r"\.\{(\d+),\}")
 _NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[*+}](?:[^()\\]|\\.)*\)[*+{]")
 
 
@@ -86,15 +88,26 @@ class Not(Node):
 class Regex:
     """A regular expression compiled with RE2, or with a bounded :mod:`re` fallback."""
 
-    __slots__ = ("_search", "flags", "pattern")
+    __slots__ = ("_min", "_search", "flags", "pattern")
 
     def __init__(self, pattern: str, flags: str = "") -> None:
         self.pattern = pattern
         self.flags = flags
+        self._min = 0
         self._search = self._compile()
 
     def _compile(self) -> Callable[[str], Any]:
         full = f"(?{self.flags}){self.pattern}" if self.flags else self.pattern
+        # Texts shorter than any match are rejected by ``len`` (e.g. ``.{1000,}``).
+        self._min = min_length(full)
+        if (run := _DOT_RUN.fullmatch(self.pattern)) is not None:
+            # ``.{n,}``: RE2 is slow on long texts with a large counted repetition; the same
+            # test is "some line (any run without ``\n``, or the whole text with ``s``) has
+            # at least n characters".
+            n = int(run.group(1))
+            if "s" in self.flags:
+                return lambda s: True if len(s) >= n else None
+            return lambda s: True if any(len(x) >= n for x in s.split("\n")) else None
         try:
             return re2.compile(full).search
         except re2.error:
@@ -105,7 +118,7 @@ class Regex:
         return lambda s: compiled.search(s[:FALLBACK_REGEX_MAX_INPUT])
 
     def search(self, text: str) -> bool:
-        return self._search(text) is not None
+        return len(text) >= self._min and self._search(text) is not None
 
     def __getstate__(self) -> tuple[str, str]:
         return (self.pattern, self.flags)

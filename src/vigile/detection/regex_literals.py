@@ -78,3 +78,23 @@ def regex_literals(pattern: str, flags: str) -> frozenset[str] | None:
         return None
     fold = "i" in flags or "(?i" in pattern
     return _seq(list(parsed), fold)
+
+
+# RE2 syntax that Python's parser reads differently (POSIX classes ``[[:alpha:]]`` parse as a
+# set followed by a literal): no length bound is derived from such patterns.
+_RE2_ONLY = ("[:", "\\p", "\\P", "\\C", "\\Q", "\\z", "\\x{")
+
+
+def min_length(pattern: str) -> int:
+    """A lower bound of the length (code points) of any text the regex matches (0: unknown).
+
+    Sigma ``|re`` is an unanchored search, so a text shorter than the shortest match cannot
+    match: e.g. ``.{1000,}`` is decided by ``len`` alone for every shorter command line.
+    """
+    if any(token in pattern for token in _RE2_ONLY):
+        return 0
+    try:
+        low = int(sre_parse.parse(pattern).getwidth()[0])
+    except Exception:  # syntax Python's parser does not accept (RE2-only): no bound
+        return 0
+    return max(low, 0)

@@ -1,0 +1,52 @@
+"""Shortcuts of the hot path give the same answers as the general code."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+import re2
+
+from vigile.detection.index import canonical
+from vigile.detection.matchers import Regex
+from vigile.detection.regex_literals import min_length
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        (".{1000,}", 1000),
+        ("(?i)abc|d", 1),
+        ("a{,3}", 0),
+        ("(?s)^.*$", 0),
+        ("[[:alpha:]]x", 0),  # RE2 POSIX class: Python would read a set plus "]"
+        (r"\pLx", 0),  # RE2-only syntax: no bound
+    ],
+)
+def test_min_length(pattern: str, expected: int) -> None:
+    assert min_length(pattern) == expected
+
+
+@pytest.mark.parametrize("flags", ["", "i", "s", "m"])
+@pytest.mark.parametrize(
+    "pattern", [".{5,}", "ab.{2,}c", r"\d{3,}", "x|yz", "[[:digit:]]{2}", "^a.*b$"]
+)
+def test_regex_shortcuts_agree_with_re2(pattern: str, flags: str) -> None:
+    full = f"(?{flags}){pattern}" if flags else pattern
+    reference = re2.compile(full)
+    regex = Regex(pattern, flags)
+    texts = ["", "a", "abcd", "abcde", "ab\ncdef", "abc\ndefgh\n", "\n" * 6, "ab12c", "12", "yz"]
+    for text in texts:
+        assert regex.search(text) == (reference.search(text) is not None), (pattern, text)
+
+
+_OLD_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\[u/]")
+
+
+def test_canonical_matches_escape_regex() -> None:
+    rng = random.Random(7)
+    alphabet = [b"\\", b"u", b"/", b"a", b'"']
+    for _ in range(20000):
+        text = b"".join(rng.choice(alphabet) for _ in range(rng.randint(0, 10)))
+        assert canonical(text) == (_OLD_ESCAPE.search(text) is None), text
