@@ -35,9 +35,14 @@ layers: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-## Re-pin every dependency to what is installed now (after changing pyproject.toml).
+## Re-pin every dependency (after changing pyproject.toml): resolved in a fresh venv, so that
+## tools installed by hand in .venv do not leak into the pins.
 lock:
-	$(BIN)/python -m pip freeze --exclude-editable --exclude vigile > constraints.txt
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install -q --upgrade pip
+	.lock-venv/bin/python -m pip install -q -e '.[dev]'
+	.lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^vigile' > constraints.txt
+	rm -rf .lock-venv
 
 bench: $(STAMP)
 	$(BIN)/python bench/scan.py

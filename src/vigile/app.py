@@ -22,6 +22,7 @@ from vigile.auth.routes import router as auth_router
 from vigile.auth.service import resolve_credentials
 from vigile.config import Settings, get_settings
 from vigile.db import make_engine, make_sessionmaker, utcnow
+from vigile.events.routes import router as events_router
 from vigile.ingest.pipeline import start_in_app
 from vigile.ingest.routes import router as ingest_router
 from vigile.ingest.routes_bulk import router as bulk_router
@@ -88,6 +89,9 @@ def create_app(
     app.state.clock = clock
     app.state.resolve_credentials = resolve_credentials
     app.state.ingest = IngestRuntime(settings)
+    # This process owns the embedded event store (DuckDB allows one writer): the API reads it
+    # and the worker writes it through the same handle, closed with the ingest runtime.
+    app.state.event_store = app.state.ingest.event_store
     install_problem_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX)
@@ -95,6 +99,7 @@ def create_app(
     api.include_router(tenants_router)
     api.include_router(audit_router)
     api.include_router(alerts_router)
+    api.include_router(events_router)
     api.include_router(ingest_router)
     app.include_router(api)
     # Shippers' protocols live at their usual paths; `/` answers browsers and ES clients.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -21,6 +21,7 @@ from vigile.alerts import service as alerts
 from vigile.alerts.schemas import AlertInput, RuleExceptionIn
 from vigile.config import Settings
 from vigile.db import make_engine, make_sessionmaker, transaction
+from vigile.events.store import Event, content_hash
 from vigile.ingest.intake import Rejection
 from vigile.ingest.service import quarantine
 from vigile.scope import local_operator
@@ -69,6 +70,29 @@ def world(settings: Settings, clock: Callable[[], Any]) -> IsolationWorld:
     return built
 
 
+EVENT_RAW = {"alpha": '{"isolation":"alpha"}', "beta": '{"isolation":"beta"}'}
+
+
+@pytest.fixture(autouse=True)
+def _stored_events(client: TestClient, world: IsolationWorld, clock: Callable[[], Any]) -> None:
+    """One event per tenant in the app's event store, an hour old (inside the default window)."""
+    when = clock() - timedelta(hours=1)
+    client.app.state.event_store.add(  # type: ignore[attr-defined]
+        [
+            Event.new(
+                world.tenant_ids[slug],
+                raw,
+                {"CommandLine": slug},
+                time=when,
+                received_at=when,
+                source_type="test",
+                source="isolation",
+            )
+            for slug, raw in EVENT_RAW.items()
+        ]
+    )
+
+
 def _alert(slug: str, action: str = "") -> Callable[[Any], str]:
     return lambda w: f"/api/v1/alerts/{w.alert_ids[slug]}{action}"
 
@@ -93,6 +117,12 @@ class ObjectRoute:
 
 
 OBJECT_ROUTES = [
+    ObjectRoute(
+        "GET",
+        "/api/v1/events/{event_id}",
+        lambda w: f"/api/v1/events/{content_hash(EVENT_RAW['beta'])}?tenant=beta",
+        lambda w: f"/api/v1/events/{content_hash(EVENT_RAW['alpha'])}?tenant=alpha",
+    ),
     ObjectRoute(
         "GET",
         "/api/v1/tenants/{slug}",
@@ -207,6 +237,7 @@ LIST_ROUTES: dict[str, Callable[[World, dict[str, Any]], bool]] = {
     "/api/v1/alerts/rule-exceptions": lambda w, item: item["tenant"] == "beta",
     "/api/v1/alerts/rule-quality": lambda w, item: item["tenant"] == "beta",
     "/api/v1/quarantine": lambda w, item: item["tenant"] == "beta",
+    "/api/v1/events": lambda w, item: item["tenant"] == "beta",
 }
 
 # Routes that address no tenant object, and why they need no isolation case.
