@@ -42,7 +42,7 @@ app.add_typer(quarantine_app, name="quarantine")
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "heads") -> None:
     """Apply migrations up to REVISION (default: the latest)."""
     from vigile import migrate
 
@@ -50,7 +50,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.effective_database_url
     migrate.upgrade(url, revision)
-    console.print(f"database at revision {migrate.current_revision(url)}")
+    console.print(f"database at revision {', '.join(sorted(migrate.current_revisions(url)))}")
 
 
 @app.command("serve")

@@ -6,6 +6,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -19,19 +22,22 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    """Bring the database schema up to ``revision``."""
+def upgrade(database_url: str, revision: str = "heads") -> None:
+    """Bring the database schema up to ``revision`` (default: every head, so that slices
+    developed in parallel may each add a migration on the same parent until a merge)."""
     command.upgrade(alembic_config(database_url), revision)
 
 
-def current_revision(database_url: str) -> str | None:
-    """The revision the database is at (None when never migrated)."""
-    from alembic.runtime.migration import MigrationContext
-    from sqlalchemy import create_engine
+def head_revisions() -> set[str]:
+    """The newest revision(s) of the migration scripts."""
+    return set(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
 
+
+def current_revisions(database_url: str) -> set[str]:
+    """The revision(s) the database is at (empty when never migrated)."""
     engine = create_engine(database_url)
     try:
         with engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+            return set(MigrationContext.configure(connection).get_current_heads())
     finally:
         engine.dispose()
