@@ -50,3 +50,17 @@ def test_canonical_matches_escape_regex() -> None:
     for _ in range(20000):
         text = b"".join(rng.choice(alphabet) for _ in range(rng.randint(0, 10)))
         assert canonical(text) == (_OLD_ESCAPE.search(text) is None), text
+
+
+def test_prefilter_pickles_its_database() -> None:
+    import pickle
+
+    from vigile.detection.prefilter import Prefilter
+
+    pf = Prefilter([b"abc", b"def"], [3, 4])
+    clone = pickle.loads(pickle.dumps(pf))
+    assert sorted(clone.scan(b"xxdefabc")) == [3, 4]
+    literals, ids, _ = pf.__getstate__()
+    broken = Prefilter.__new__(Prefilter)
+    broken.__setstate__((literals, ids, b"not a database"))  # recompiled from the literals
+    assert sorted(broken.scan(b"abc def")) == [3, 4]

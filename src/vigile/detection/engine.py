@@ -40,8 +40,8 @@ from vigile.detection.cache import load_cached, store_cached
 from vigile.detection.event import EventView
 from vigile.detection.flatten import flatten_event
 from vigile.detection.index import Bucket, LiteralIndex, canonical, scan_text, values_text
-from vigile.detection.loader import load_files, rule_files
 from vigile.detection.model import LoadReport, Rule
+from vigile.detection.rulefiles import rule_files
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +54,8 @@ class LogSource:
 
 
 class RuleSet:
-    """Compiled rules plus the routing index; picklable (buckets are rebuilt lazily)."""
+    """Compiled rules plus the routing index; picklable (with the per-channel literal indexes
+    built so far, Hyperscan databases included; buckets are rebuilt lazily)."""
 
     def __init__(self, rules: list[Rule], active: list[bool], report: LoadReport) -> None:
         self.rules = rules
@@ -83,13 +84,20 @@ class RuleSet:
                 self._other.append(rule)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"rules": self.rules, "active": self._active, "report": self.report}
+        indexes = {k: v for k, v in self._indexes.items() if isinstance(k, str)}
+        return {
+            "rules": self.rules,
+            "active": self._active,
+            "report": self.report,
+            "indexes": indexes,
+        }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.rules = state["rules"]
         self._active = state["active"]
         self.report = state["report"]
         self._init_index()
+        self._indexes.update(state.get("indexes", {}))
 
     def prepare(self) -> None:
         """Build the literal index of every Windows channel now (e.g. before forking workers,
@@ -257,6 +265,8 @@ def _event_id_key(value: Any) -> str | None:
 def _load_chunk(
     args: tuple[list[Path], dict[str, list[str]]],
 ) -> list[Any]:
+    from vigile.detection.loader import load_files
+
     files, placeholders = args
     return load_files(files, placeholders)
 
@@ -268,6 +278,8 @@ def compile_ruleset(
 ) -> RuleSet:
     """Parse and compile all rules (in parallel processes for large sets), without cache."""
     import time
+
+    from vigile.detection.loader import load_files
 
     start = time.perf_counter()
     files = rule_files(paths)
@@ -326,6 +338,7 @@ def load_ruleset(
             return cached
     ruleset = compile_ruleset(paths, placeholders)
     if cache_dir is not None:
+        ruleset.prepare()  # the cache holds the channels' Hyperscan databases too
         store_cached(cache_dir, rule_files(paths), placeholders or {}, ruleset)
     return ruleset
 

@@ -29,6 +29,9 @@ from sigma.rule import SigmaRule
 from vigile.detection.analysis import field_values, required_clauses, strip_routed
 from vigile.detection.compiler import RuleCompileError, compile_rule_conditions
 from vigile.detection.model import Rule, RuleProblem
+from vigile.detection.rulefiles import rule_files
+
+__all__ = ["ROUTED_FIELDS", "ROUTE_CHANNEL", "load_files", "rule_files", "windows_pipeline"]
 
 # The ``Channel`` conditions that the log-source pipeline adds test the event's *System*
 # channel; they are renamed to this field, which only routing reads (a rule's own ``Channel``
@@ -64,20 +67,6 @@ def windows_pipeline() -> ProcessingPipeline:
     if _pipeline is None:
         _pipeline = sysmon_pipeline() + windows_logsource_pipeline() + _route_channel_pipeline()
     return _pipeline
-
-
-def rule_files(paths: Sequence[Path]) -> list[Path]:
-    """Every ``.yml``/``.yaml`` file under the given folders/files, sorted per argument."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found = [*path.rglob("*.yml"), *path.rglob("*.yaml")]
-            files.extend(sorted(p for p in found if p.is_file()))
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise FileNotFoundError(f"rule path not found: {path}")
-    return files
 
 
 def _problem(path: Path, rule: SigmaRule | None, reason: str, detail: str) -> RuleProblem:
