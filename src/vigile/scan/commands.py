@@ -8,7 +8,8 @@ path, no rules, bad option).
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, Annotated
@@ -20,9 +21,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from vigile.config import Settings
 from vigile.detection.engine import load_ruleset
 from vigile.detection.model import LEVELS
-from vigile.scan.output import write_csv, write_jsonl, write_table
+from vigile.scan.output import csv_header, write_table
 from vigile.scan.readers import InputError
-from vigile.scan.service import Detection, ScanError, UnitResult, plan, scan_paths
+from vigile.scan.service import ScanError, plan, scan_formatted
 
 
 class Level(StrEnum):
@@ -37,6 +38,23 @@ class Format(StrEnum):
     table = "table"
     jsonl = "jsonl"
     csv = "csv"
+
+
+def _binary_output(output: Path | None) -> tuple[Callable[[bytes], object], Callable[[], None]]:
+    """``write`` (UTF-8 bytes) and ``finish`` functions of the output file or stdout."""
+    if output is not None:
+        fh = output.open("wb")
+        return fh.write, fh.close
+    sys.stdout.flush()
+    buffer: IO[bytes] | None = getattr(sys.stdout, "buffer", None)
+    if buffer is not None:
+        return buffer.write, buffer.flush
+    text = sys.stdout  # a capture without a binary buffer
+
+    def write(data: bytes) -> object:
+        return text.write(data.decode("utf-8"))
+
+    return write, text.flush
 
 
 def _fail(err: Console, message: str) -> typer.Exit:
@@ -92,31 +110,55 @@ def scan_command(
     )
     task = progress.add_task("scan", total=len(units))
 
-    def on_progress(result: UnitResult) -> None:
+    def on_progress(done: int, count: int) -> None:
         nonlocal events
-        events += result.events
-        progress.advance(task)
+        events += count
+        progress.advance(task, done)
 
-    def detections() -> Iterator[Detection]:
-        for item in scan_paths(inputs, ruleset, workers, min_level.value, on_progress):
-            if isinstance(item, ScanError):
-                errors.append(item)
-                progress.console.print(f"[red]skipped:[/red] {item.message}", highlight=False)
-            else:
-                yield item
+    def skipped(error: ScanError) -> None:
+        errors.append(error)
+        progress.console.print(
+            f"[red]skipped:[/red] {error.message}", highlight=False, soft_wrap=True
+        )
 
-    out: IO[str] = output.open("w", encoding="utf-8") if output else sys.stdout
-    try:
-        with progress:
-            if fmt is Format.jsonl:
-                count = write_jsonl(detections(), out)
-            elif fmt is Format.csv:
-                count = write_csv(detections(), out)
-            else:
-                count = write_table(detections(), out, color=out.isatty())
-    finally:
-        if output:
-            out.close()
+    mode = "counts" if fmt is Format.table else fmt.value
+    results = scan_formatted(inputs, ruleset, workers, min_level.value, mode, on_progress)
+    count = 0
+    with progress:
+        if fmt is Format.table:
+            per_rule: Counter[tuple[str, str, str]] = Counter()
+            for item in results:
+                if isinstance(item, ScanError):
+                    skipped(item)
+                    continue
+                assert isinstance(item.payload, Counter)
+                per_rule.update(item.payload)
+                if item.error is not None:
+                    skipped(item.error)
+            text: IO[str] = output.open("w", encoding="utf-8") if output else sys.stdout
+            try:
+                count = write_table(per_rule, text, color=text.isatty())
+            finally:
+                if output:
+                    text.close()
+        else:
+            # Workers send ready UTF-8 bytes: the parent only writes them.
+            write, finish = _binary_output(output)
+            try:
+                if fmt is Format.csv:
+                    write(csv_header())
+                for item in results:
+                    if isinstance(item, ScanError):
+                        skipped(item)
+                        continue
+                    assert isinstance(item.payload, bytes)
+                    if item.payload:
+                        write(item.payload)
+                    count += item.count
+                    if item.error is not None:
+                        skipped(item.error)
+            finally:
+                finish()
     err.print(
         f"{events} events, {count} detections (min level {min_level.value}), "
         f"{len(errors)} unusable file(s)",

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import asdict, fields
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict
 from typing import IO
 
 import orjson
@@ -13,9 +14,14 @@ from rich.console import Console
 from rich.table import Table
 
 from vigile.detection.model import LEVELS
-from vigile.scan.service import Detection
+from vigile.scan.service import COLUMNS, Detection
 
-COLUMNS = [f.name for f in fields(Detection)]
+
+def csv_header() -> bytes:
+    """The header row of the CSV output."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(COLUMNS)
+    return buf.getvalue().encode("utf-8")
 
 
 def write_jsonl(detections: Iterable[Detection], out: IO[str]) -> int:
@@ -38,11 +44,13 @@ def write_csv(detections: Iterable[Detection], out: IO[str]) -> int:
     return n
 
 
-def write_table(detections: Iterable[Detection], out: IO[str], color: bool) -> int:
+def count_per_rule(detections: Iterable[Detection]) -> Counter[tuple[str, str, str]]:
+    """Detections per (level, rule title, rule id), as :func:`write_table` takes them."""
+    return Counter((d.level, d.rule_title, d.rule_id) for d in detections)
+
+
+def write_table(per_rule: Mapping[tuple[str, str, str], int], out: IO[str], color: bool) -> int:
     """A summary: detections per rule (most severe first) and per level; returns the count."""
-    per_rule: Counter[tuple[str, str, str]] = Counter()
-    for d in detections:
-        per_rule[(d.level, d.rule_title, d.rule_id)] += 1
     console = Console(file=out, no_color=not color, width=140)
     table = Table(title="Detections per rule")
     for name in ("Level", "Rule", "Rule id", "Events"):

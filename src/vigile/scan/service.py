@@ -6,15 +6,22 @@ Python API (used by ``vigile scan`` and the benchmarks)::
     for item in scan_paths([Path("logs/")], ruleset, workers=2, min_level="medium"):
         ...  # Detection (one per event × matching rule) or ScanError (a skipped file)
 
-Work units (files, or byte ranges of big JSON-lines files) are scanned by ``workers`` forked
-processes that inherit the compiled rule set; results come back in input order, so the output
-is identical for any worker count. Memory stays bounded: events are streamed, only detections
-travel between processes.
+Work units (files, or byte ranges of big JSON-lines files) are grouped into *batches* of
+consecutive units of similar total size (thousands of small EVTX files would otherwise cost one
+inter-process round trip each), scanned by ``workers`` forked processes that inherit the
+compiled rule set. Workers also format their detections (:func:`scan_formatted`: ready JSON
+lines / CSV rows as bytes, or per-rule counts), so the parent only writes bytes and never
+competes with them for CPU. Results come back in input order, so the output is identical for
+any worker count. Memory stays bounded: events are streamed, only detections travel between
+processes.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import multiprocessing
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -43,6 +50,19 @@ class Detection:
     computer: str | None
 
 
+COLUMNS = [
+    "rule_id",
+    "rule_title",
+    "level",
+    "timestamp",
+    "file",
+    "record_id",
+    "channel",
+    "event_id",
+    "computer",
+]
+
+
 @dataclass(frozen=True, slots=True)
 class ScanError:
     """A file (or part of one) that could not be scanned."""
@@ -51,11 +71,28 @@ class ScanError:
     message: str
 
 
+# What a worker returns per work unit, by output mode: ``detections`` — Detection objects;
+# ``jsonl``/``csv`` — the unit's output as UTF-8 bytes; ``counts`` — detections per
+# (level, title, rule id).
+Mode = str
+Payload = list[Detection] | bytes | Counter[tuple[str, str, str]]
+
+
 @dataclass(frozen=True, slots=True)
 class UnitResult:
     unit: WorkUnit
     events: int
     detections: list[Detection]
+    error: ScanError | None
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """The result of one work unit inside a batch."""
+
+    events: int
+    payload: Payload
+    count: int
     error: ScanError | None
 
 
@@ -85,51 +122,77 @@ def system_channel(obj: Any) -> Any:
     return system.get("Channel") if isinstance(system, dict) else None
 
 
-# Set in the parent before forking; workers inherit it instead of unpickling the rule set.
+# Set in the parent before forking; workers inherit them instead of unpickling the rule set.
 _RULESET: RuleSet | None = None
 _MIN_RANK = 0
+_MODE: Mode = "detections"
+
+
+def _scan(unit: WorkUnit, rs: RuleSet, rank: int, mode: Mode) -> Part:
+    """Scan one work unit; its detections in the form ``mode`` asks for."""
+    rows: list[tuple[Any, ...]] = []
+    events = 0
+    error: ScanError | None = None
+    path = unit.path
+    match = rs.match_object
+    try:
+        for raw in read_unit(unit):
+            events += 1
+            try:
+                obj, fields, rules = match(raw)
+            except orjson.JSONDecodeError:
+                continue  # a broken line inside a JSON-lines file
+            if not rules:
+                continue
+            if mode == "counts":
+                rows.extend((r.level, r.title, r.id) for r in rules if r.level_rank >= rank)
+                continue
+            channel = system_channel(obj)
+            if channel is None:
+                channel = fields.get("Channel")
+            event = (
+                utc_iso(fields),
+                path,
+                fields.get("EventRecordID"),
+                channel,
+                fields.get("EventID"),
+                fields.get("Computer"),
+            )
+            rows.extend((r.id, r.title, r.level, *event) for r in rules if r.level_rank >= rank)
+    except InputError as exc:
+        error = ScanError(path, str(exc))
+    except (OSError, RuntimeError, ValueError) as exc:
+        error = ScanError(path, f"{path}: read error after {events} events ({exc})")
+    return Part(events, _format(rows, mode), len(rows), error)
+
+
+def _format(rows: list[tuple[Any, ...]], mode: Mode) -> Payload:
+    if mode == "jsonl":
+        dumps = orjson.dumps
+        return b"".join(dumps(dict(zip(COLUMNS, row, strict=True))) + b"\n" for row in rows)
+    if mode == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerows(["" if v is None else v for v in row] for row in rows)
+        return buf.getvalue().encode("utf-8")
+    if mode == "counts":
+        return Counter(rows)
+    return [Detection(*row) for row in rows]
 
 
 def scan_unit(unit: WorkUnit, ruleset: RuleSet | None = None, min_rank: int = -1) -> UnitResult:
     """Scan one work unit (in a worker or inline)."""
     rs = ruleset if ruleset is not None else _RULESET
     assert rs is not None
-    rank = min_rank if min_rank >= 0 else _MIN_RANK
-    detections: list[Detection] = []
-    events = 0
-    error: ScanError | None = None
-    try:
-        for raw in read_unit(unit):
-            events += 1
-            try:
-                obj, fields, rules = rs.match_object(raw)
-            except orjson.JSONDecodeError:
-                continue  # a broken line inside a JSON-lines file
-            if rules:
-                channel = system_channel(obj)
-                if channel is None:
-                    channel = fields.get("Channel")
-            for rule in rules:
-                if rule.level_rank < rank:
-                    continue
-                detections.append(
-                    Detection(
-                        rule_id=rule.id,
-                        rule_title=rule.title,
-                        level=rule.level,
-                        timestamp=utc_iso(fields),
-                        file=unit.path,
-                        record_id=fields.get("EventRecordID"),
-                        channel=channel,
-                        event_id=fields.get("EventID"),
-                        computer=fields.get("Computer"),
-                    )
-                )
-    except InputError as exc:
-        error = ScanError(unit.path, str(exc))
-    except (OSError, RuntimeError, ValueError) as exc:
-        error = ScanError(unit.path, f"{unit.path}: read error after {events} events ({exc})")
-    return UnitResult(unit, events, detections, error)
+    part = _scan(unit, rs, min_rank if min_rank >= 0 else _MIN_RANK, "detections")
+    assert isinstance(part.payload, list)
+    return UnitResult(unit, part.events, part.payload, part.error)
+
+
+def _scan_batch(batch: list[WorkUnit]) -> list[Part]:
+    """Worker entry point: the parts of a batch of consecutive units."""
+    assert _RULESET is not None
+    return [_scan(unit, _RULESET, _MIN_RANK, _MODE) for unit in batch]
 
 
 def plan(inputs: Sequence[Path]) -> tuple[list[WorkUnit], list[ScanError]]:
@@ -147,35 +210,89 @@ def plan(inputs: Sequence[Path]) -> tuple[list[WorkUnit], list[ScanError]]:
     return units, errors
 
 
-def scan_paths(
+# Batches: about BATCHES_PER_WORKER per process (so the last ones balance the load), each
+# between these sizes.
+BATCHES_PER_WORKER = 8
+MIN_BATCH_BYTES = 256 * 1024
+MAX_BATCH_BYTES = 8 * 1024 * 1024
+
+
+def _unit_size(unit: WorkUnit) -> int:
+    if unit.end >= 0:
+        return unit.end - unit.start
+    try:
+        return Path(unit.path).stat().st_size
+    except OSError:
+        return 0
+
+
+def make_batches(units: Sequence[WorkUnit], procs: int) -> list[list[WorkUnit]]:
+    """Consecutive units grouped into batches of roughly equal total size (input order kept)."""
+    sizes = [_unit_size(u) for u in units]
+    target = sum(sizes) // max(1, procs * BATCHES_PER_WORKER)
+    target = max(MIN_BATCH_BYTES, min(MAX_BATCH_BYTES, target))
+    batches: list[list[WorkUnit]] = []
+    current: list[WorkUnit] = []
+    size = 0
+    for unit, unit_size in zip(units, sizes, strict=True):
+        if current and size + unit_size > target:
+            batches.append(current)
+            current, size = [], 0
+        current.append(unit)
+        size += unit_size
+    if current:
+        batches.append(current)
+    return batches
+
+
+Progress = Callable[[int, int], None]  # (units done, events) of each finished unit
+
+
+def scan_formatted(
     inputs: Sequence[Path],
     ruleset: RuleSet,
     workers: int | None = None,
     min_level: str = "informational",
-    on_progress: Callable[[UnitResult], None] | None = None,
-) -> Iterator[Detection | ScanError]:
-    """Detections of all inputs in input order; unreadable files yield a :class:`ScanError`."""
-    global _RULESET, _MIN_RANK
+    mode: Mode = "detections",
+    on_progress: Progress | None = None,
+) -> Iterator[Part | ScanError]:
+    """The results of all inputs in input order: a :class:`Part` per work unit (its detections
+    in the form ``mode`` asks for) and a :class:`ScanError` per file that cannot be scanned."""
+    global _RULESET, _MIN_RANK, _MODE
     units, errors = plan(inputs)
     yield from errors
     rank = LEVELS.index(min_level)
     procs = max(1, min(workers or multiprocessing.cpu_count(), len(units)))
     if procs == 1:
-        results: Iterator[UnitResult] = (scan_unit(u, ruleset, rank) for u in units)
-        yield from _emit(results, on_progress)
+        for unit in units:
+            part = _scan(unit, ruleset, rank, mode)
+            if on_progress is not None:
+                on_progress(1, part.events)
+            yield part
         return
     ruleset.prepare()
-    _RULESET, _MIN_RANK = ruleset, rank
+    _RULESET, _MIN_RANK, _MODE = ruleset, rank, mode
+    batches = make_batches(units, procs)
     with multiprocessing.get_context("fork").Pool(procs) as pool:
-        yield from _emit(pool.imap(scan_unit, units, chunksize=1), on_progress)
+        for parts in pool.imap(_scan_batch, batches, chunksize=1):
+            if on_progress is not None:
+                on_progress(len(parts), sum(p.events for p in parts))
+            yield from parts
 
 
-def _emit(
-    results: Iterator[UnitResult], on_progress: Callable[[UnitResult], None] | None
+def scan_paths(
+    inputs: Sequence[Path],
+    ruleset: RuleSet,
+    workers: int | None = None,
+    min_level: str = "informational",
+    on_progress: Progress | None = None,
 ) -> Iterator[Detection | ScanError]:
-    for result in results:
-        if on_progress is not None:
-            on_progress(result)
-        yield from result.detections
-        if result.error is not None:
-            yield result.error
+    """Detections of all inputs in input order; unreadable files yield a :class:`ScanError`."""
+    for item in scan_formatted(inputs, ruleset, workers, min_level, "detections", on_progress):
+        if isinstance(item, ScanError):
+            yield item
+            continue
+        assert isinstance(item.payload, list)
+        yield from item.payload
+        if item.error is not None:
+            yield item.error
