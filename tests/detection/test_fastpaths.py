@@ -8,6 +8,7 @@ import re
 import pytest
 import re2
 
+from vigile.detection.engine import ruleset_from_yaml
 from vigile.detection.index import canonical
 from vigile.detection.matchers import Regex
 from vigile.detection.regex_literals import min_length
@@ -64,3 +65,42 @@ def test_prefilter_pickles_its_database() -> None:
     broken = Prefilter.__new__(Prefilter)
     broken.__setstate__((literals, ids, b"not a database"))  # recompiled from the literals
     assert sorted(broken.scan(b"abc def")) == [3, 4]
+
+
+def test_rare_punctuation_literals_are_indexed() -> None:
+    from vigile.detection.analysis import required_clauses
+    from vigile.detection.regex_literals import regex_literals
+
+    assert regex_literals(r"\w+`(?:\w+|-|.)`[\w+|\s]", "") == frozenset({"`"})
+    assert regex_literals(r"(?i)\$\{`?e`?n`?v\}", "") == frozenset({"${"})
+    rs = ruleset_from_yaml([DOSFUSCATION])
+    (rule,) = rs.rules
+    assert required_clauses(rule.condition, frozenset()) == [
+        frozenset({("^^", False, False), ("^|^", False, False)})
+    ]
+    event = {"Channel": "Microsoft-Windows-Sysmon/Operational", "EventID": 1}
+    assert rs.match({**event, "CommandLine": "c^^md"})
+    assert not rs.match({**event, "CommandLine": "cmd"})
+
+
+def test_and_or_children_ordered_by_cost() -> None:
+    from vigile.detection.analysis import cost, order_by_cost
+
+    rs = ruleset_from_yaml([DOSFUSCATION.replace("condition: sel", "condition: sel and img")])
+    node = order_by_cost(rs.rules[0].condition)
+    costs = [cost(c) for c in getattr(node, "children", [node])]
+    assert costs == sorted(costs)
+
+
+DOSFUSCATION = """
+title: t
+id: 00000000-0000-0000-0000-000000000002
+level: high
+logsource: {product: windows, category: process_creation}
+detection:
+    sel:
+        CommandLine|contains: ['^^', '^|^']
+    img:
+        Image|endswith: '\\\\cmd.exe'
+    condition: sel
+"""

@@ -16,8 +16,18 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 
-from vigile.detection.matchers import And, Const, Needle, Node, NumEq, Or, RegexMatch, StrMatch
-from vigile.detection.regex_literals import regex_literals
+from vigile.detection.matchers import (
+    And,
+    Const,
+    Needle,
+    Node,
+    Not,
+    NumEq,
+    Or,
+    RegexMatch,
+    StrMatch,
+)
+from vigile.detection.regex_literals import regex_literals, selectivity
 
 # Literals shorter than this (UTF-8 bytes) hit too many events to be worth indexing.
 MIN_LITERAL = 3
@@ -134,13 +144,20 @@ def _ascii_needle(needle: Needle) -> Needle | None:
     return (run, run_start, run_end)
 
 
+def _too_short(needle: Needle) -> bool:
+    """Shorter than :data:`MIN_LITERAL`, unless made only of rare punctuation."""
+    if len(needle_text(needle).encode()) >= MIN_LITERAL:
+        return False
+    return selectivity(needle[0]) < MIN_LITERAL
+
+
 def _usable(needles: Iterable[Needle | None] | None) -> Clause | None:
     if needles is None:
         return None
     out: set[Needle] = set()
     for needle in needles:
         usable = None if needle is None else _ascii_needle(needle)
-        if usable is None or len(needle_text(usable).encode()) < MIN_LITERAL:
+        if usable is None or _too_short(usable):
             return None
         out.add(usable)
     return frozenset(out) if out else None
@@ -174,6 +191,33 @@ def required_clauses(node: Node, skip_fields: frozenset[str]) -> list[Clause]:
             union |= sub[0]
         return [frozenset(union)]
     return []
+
+
+def cost(node: Node) -> int:
+    """A rough evaluation cost (exact tests cheapest, regexes and keyword searches dearest)."""
+    if isinstance(node, And | Or):
+        return sum(cost(c) for c in node.children)
+    if isinstance(node, Not):
+        return cost(node.child)
+    if isinstance(node, StrMatch):
+        base = 50 if node.field is None else 1
+        n_affix = len(node.prefixes) + len(node.suffixes)
+        return base * (1 + (n_affix + 3) // 4 + len(node.contains) + 20 * len(node.regexes))
+    if isinstance(node, RegexMatch):
+        return (50 if node.field is None else 1) * 20
+    return 2
+
+
+def order_by_cost(node: Node) -> Node:
+    """The same condition with the children of every AND/OR in increasing cost order, so that
+    short-circuit evaluation tries cheap (and usually selective) tests first. AND/OR are
+    commutative and matchers have no side effects: results are unchanged."""
+    if isinstance(node, And | Or):
+        children = sorted((order_by_cost(c) for c in node.children), key=cost)
+        return And(children) if isinstance(node, And) else Or(children)
+    if isinstance(node, Not):
+        return Not(order_by_cost(node.child))
+    return node
 
 
 def strip_routed(node: Node, routed: frozenset[str]) -> Node:

@@ -26,7 +26,12 @@ from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
 from sigma.processing.transformations import FieldMappingTransformation
 from sigma.rule import SigmaRule
 
-from vigile.detection.analysis import field_values, required_clauses, strip_routed
+from vigile.detection.analysis import (
+    field_values,
+    order_by_cost,
+    required_clauses,
+    strip_routed,
+)
 from vigile.detection.compiler import RuleCompileError, compile_rule_conditions
 from vigile.detection.model import Rule, RuleProblem
 from vigile.detection.rulefiles import rule_files
@@ -107,6 +112,7 @@ def _compile(
     )
     if compiled.product == "windows" and compiled.channels is not None:
         compiled.condition = strip_routed(node, ROUTED_FIELDS)
+    compiled.condition = order_by_cost(compiled.condition)
     unmapped = ls.category is not None or ls.service is not None
     if compiled.product == "windows" and compiled.channels is None and unmapped:
         detail = f"category={ls.category} service={ls.service}"

@@ -179,7 +179,9 @@ class StrMatch(Node):
         for c in self.contains:
             if c in s:
                 return True
-        return any(r.search(s) for r in self.regexes)
+        if self.regexes:
+            return any(r.search(s) for r in self.regexes)
+        return False
 
     def ev(self, e: EventView) -> bool:
         if self.field is None:

@@ -21,14 +21,25 @@ SUBPATTERN = _constants.SUBPATTERN
 
 Lits = frozenset[str] | None
 
+# Punctuation rare in event values: a literal made only of these is selective even when it is
+# short (``^^`` of cmd obfuscation, the backtick of PowerShell's), so it counts as 3 long.
+RARE_CHARS = frozenset("`^|<>;%$@~!&=+#?*")
+
+
+def selectivity(literal: str) -> int:
+    """Length of a literal, at least 3 for one made only of :data:`RARE_CHARS`."""
+    if literal and set(literal) <= RARE_CHARS:
+        return max(len(literal), 3)
+    return len(literal)
+
 
 def _best(a: Lits, b: Lits) -> Lits:
     if a is None:
         return b
     if b is None:
         return a
-    score_a = (min(len(x) for x in a), -len(a))
-    score_b = (min(len(x) for x in b), -len(b))
+    score_a = (min(selectivity(x) for x in a), -len(a))
+    score_b = (min(selectivity(x) for x in b), -len(b))
     return a if score_a >= score_b else b
 
 
