@@ -21,6 +21,7 @@ clauses containing one are not indexed (:func:`key_text`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -35,6 +36,8 @@ from vigile.detection.prefilter import Prefilter
 # → "k", "\u0130" → "i̇": an event containing one gets every rule of its bucket.
 SPECIAL = 0
 _SPECIAL_PATTERNS = ("\u212a".encode(), "\u0130".encode())
+# ``\\u`` or ``\\/`` in one pass (two ``in`` tests cost twice as much on backslash-rich text).
+_MAYBE_ESCAPE = re.compile(rb"\\[u/]").search
 
 
 def json_needle(needle: Needle) -> bytes:
@@ -73,10 +76,9 @@ def canonical(raw: bytes) -> bool:
     escaped backslash (``\\\\``, paired left to right as a JSON reader pairs them) leaves
     ``\\u`` / ``\\/`` exactly where the text has such an escape.
     """
-    if b"\\u" not in raw and b"\\/" not in raw:
+    if _MAYBE_ESCAPE(raw) is None:
         return True
-    rest = raw.replace(b"\\\\", b"")
-    return b"\\u" not in rest and b"\\/" not in rest
+    return _MAYBE_ESCAPE(raw.replace(b"\\\\", b"")) is None
 
 
 def scan_text(raw: bytes | None, fields: Mapping[str, Any]) -> bytes | None:
