@@ -156,15 +156,16 @@ class Bucket:
         self.index = index
         clauses = {r.index: index.clauses.get(r.index, ()) for r in rules}
         self.always: list[Rule] = [r for r in rules if not clauses[r.index]]
-        self.by_literal: dict[int, list[Rule]] = {}
-        self.rest: dict[int, tuple[frozenset[int], ...]] = {}
+        # Per needle id: (rule index, rule, the rule's other clauses) of the rules it indexes.
+        by_literal: dict[int, list[tuple[int, Rule, tuple[frozenset[int], ...]]]] = {}
         for rule in rules:
             own = clauses[rule.index]
             if not own:
                 continue
             for pid in own[0]:
-                self.by_literal.setdefault(pid, []).append(rule)
-            self.rest[rule.index] = own[1:]
+                by_literal.setdefault(pid, []).append((rule.index, rule, own[1:]))
+        self.by_literal = {pid: tuple(entries) for pid, entries in by_literal.items()}
+        self.rest = {r.index: clauses[r.index][1:] for r in rules if clauses[r.index]}
 
     @property
     def needs_scan(self) -> bool:
@@ -181,21 +182,25 @@ class Bucket:
         if SPECIAL in hits:
             return self.rules
         by_literal = self.by_literal
-        rest = self.rest
         hit_set: frozenset[int] | None = None
-        seen = {r.index: r for r in self.always}
+        found: dict[int, Rule] = {}
         for pid in hits:
-            for rule in by_literal.get(pid, ()):
-                idx = rule.index
-                if idx in seen:
+            for idx, rule, others in by_literal.get(pid, ()):
+                if idx in found:
                     continue
-                others = rest[idx]
                 if others:
                     if hit_set is None:
                         hit_set = frozenset(hits)
-                    if any(c.isdisjoint(hit_set) for c in others):
+                    missing = False
+                    for clause in others:
+                        if clause.isdisjoint(hit_set):
+                            missing = True
+                            break
+                    if missing:
                         continue
-                seen[idx] = rule
-        if len(seen) == len(self.always):
+                found[idx] = rule
+        if not found:
             return self.always
-        return [seen[i] for i in sorted(seen)]
+        for rule in self.always:
+            found[rule.index] = rule
+        return [found[i] for i in sorted(found)]

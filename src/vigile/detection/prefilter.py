@@ -14,14 +14,17 @@ from typing import Any
 import hyperscan
 
 
+def _on_match(pid: int, start: int, end: int, flags: int, hits: list[int]) -> None:
+    hits.append(pid)
+
+
 class Prefilter:
     """Scan a buffer for a fixed set of literals; returns the ids of those found (each once,
     except literals sharing an id)."""
 
-    __slots__ = ("_db", "_hits", "_ids", "_literals")
+    __slots__ = ("_db", "_ids", "_literals")
 
     def __init__(self, literals: Sequence[bytes], ids: Sequence[int] | None = None) -> None:
-        self._hits: list[int] = []
         self._literals = list(literals)
         self._ids = list(ids) if ids is not None else list(range(len(literals)))
         self._db = self._compile()
@@ -42,7 +45,6 @@ class Prefilter:
 
     def __setstate__(self, state: tuple[list[bytes], list[int], bytes]) -> None:
         self._literals, self._ids, blob = state
-        self._hits = []
         try:
             db = hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK)
             db.scratch = hyperscan.Scratch(db)
@@ -50,12 +52,8 @@ class Prefilter:
             db = self._compile()
         self._db = db
 
-    def _on_match(self, pid: int, start: int, end: int, flags: int, ctx: object) -> None:
-        self._hits.append(pid)
-
     def scan(self, data: bytes) -> list[int]:
         """Indexes of the literals present in ``data``."""
         hits: list[int] = []
-        self._hits = hits
-        self._db.scan(data, match_event_handler=self._on_match)
+        self._db.scan(data, match_event_handler=_on_match, context=hits)
         return hits
