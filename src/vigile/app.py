@@ -29,6 +29,9 @@ from vigile.ingest.routes_bulk import router as bulk_router
 from vigile.ingest.routes_hec import router as hec_router
 from vigile.ingest.runtime import IngestRuntime
 from vigile.ingest.syslog_server import start_in_app as start_syslog
+from vigile.rules.routes import router as rules_router
+from vigile.sources.routes import router as sources_router
+from vigile.sources.scheduler import watch_forever as watch_sources
 from vigile.tenants.routes import router as tenants_router
 from vigile.web.problems import install_problem_handlers, problem
 
@@ -59,6 +62,9 @@ def create_app(
                 settings.sla_watch_seconds,
             )
             tasks.append(asyncio.create_task(watch, name="sla-watch"))
+        if scheduler and settings.source_watch_seconds > 0:
+            sources = watch_sources(app.state.sessions, clock, settings)
+            tasks.append(asyncio.create_task(sources, name="source-watch"))
         worker = start_in_app(app.state, settings, clock) if scheduler else None
         syslog = await start_syslog(app.state, settings, clock) if scheduler else None
         yield
@@ -101,6 +107,8 @@ def create_app(
     api.include_router(alerts_router)
     api.include_router(events_router)
     api.include_router(ingest_router)
+    api.include_router(rules_router)
+    api.include_router(sources_router)
     app.include_router(api)
     # Shippers' protocols live at their usual paths; `/` answers browsers and ES clients.
     app.include_router(hec_router)

@@ -17,7 +17,9 @@ from vigile.auth.commands import users as users_app
 from vigile.cli_support import console, print_error, print_validation_error
 from vigile.config import get_settings
 from vigile.ingest.commands import ingest_command, quarantine_app, worker_command
+from vigile.rules.commands import app as rules_app
 from vigile.scan.commands import scan_command
+from vigile.sources.commands import app as sources_app
 from vigile.tenants.commands import app as tenant_app
 
 app = typer.Typer(
@@ -39,6 +41,8 @@ app.command("scan")(scan_command)
 app.command("ingest")(ingest_command)
 app.command("worker")(worker_command)
 app.add_typer(quarantine_app, name="quarantine")
+app.add_typer(rules_app, name="rules")
+app.add_typer(sources_app, name="sources")
 
 
 @db_app.command("upgrade")

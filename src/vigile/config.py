@@ -115,6 +115,22 @@ class Settings(BaseSettings):
         "(`10.1.0.0/16=acme,192.0.2.7=beta:cef`); for TLS, a client certificate's CN or "
         "SAN DNS name may be used in place of the network. Unbound sources are dropped.",
     )
+    # --- rule sets and source health (rules and sources slices) ---
+    rules_refresh_seconds: float = Field(
+        default=10, gt=0, description="How often the worker follows rule set imports/toggles."
+    )
+    source_silent_minutes: int = Field(
+        default=60,
+        ge=0,
+        description="Default expected interval of a source: silent longer, it raises a "
+        "`source_silent` alert (0: never; per-source override via API/CLI).",
+    )
+    source_silent_level: str = Field(
+        default="high", description="Level of `source_silent` alerts (Sigma level or 1-4)."
+    )
+    source_watch_seconds: float = Field(
+        default=60, ge=0, description="How often `vigile serve` checks silent sources (0: off)."
+    )
 
     @property
     def effective_database_url(self) -> str:

@@ -15,6 +15,8 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from tests.committees.isolation import seed_committees
+from tests.incidents import isolation_cases as incident_cases
 from tests.web.conftest import World, build_world
 from vigile.alerts import rules
 from vigile.alerts import service as alerts
@@ -24,7 +26,11 @@ from vigile.db import make_engine, make_sessionmaker, transaction
 from vigile.events.store import Event, content_hash
 from vigile.ingest.intake import Rejection
 from vigile.ingest.service import quarantine
+from vigile.rules import service as rulesets
+from vigile.rules.files import from_texts
+from vigile.rules.types import Provenance
 from vigile.scope import local_operator
+from vigile.sources.models import Source
 from vigile.tenants import service as tenants
 from vigile.tenants.schemas import TenantDayIn
 from vigile.tenants.types import DayKind
@@ -41,6 +47,10 @@ class IsolationWorld(World):
 
     alert_ids: dict[str, int] = field(default_factory=dict)
     exception_ids: dict[str, int] = field(default_factory=dict)
+    committee_ids: dict[str, int] = field(default_factory=dict)
+    committee_action_ids: dict[str, int] = field(default_factory=dict)
+    source_ids: dict[str, int] = field(default_factory=dict)
+    incident_ids: dict[str, int] = field(default_factory=dict)
 
 
 @pytest.fixture
@@ -66,8 +76,33 @@ def world(settings: Settings, clock: Callable[[], Any]) -> IsolationWorld:
             tenants.set_day(session, op, slug, date(2026, 12, 24), day)
             bad = [Rejection(0, "invalid JSON", b"{bad", None)]
             quarantine(session, tenant_id, bad, receiver="native", at=clock(), who=None)
+            pack = from_texts({"r.yml": f"title: {slug}\nid: {slug}-rule\n"})
+            rulesets.import_ruleset(
+                session, op, pack, "t", f"{slug}-pack", Provenance.CLIENT_SPECIFIC, [slug], clock
+            )
+            source = Source(
+                tenant_id=tenant_id,
+                receiver="syslog",
+                source_type="cef",
+                host=f"{slug}-fw",
+                first_seen=clock(),
+                last_seen=clock(),
+                event_count=1,
+                window_start=clock(),
+                window_count=1,
+            )
+            session.add(source)
+            session.flush()
+            built.source_ids[slug] = source.id
+            built.incident_ids |= incident_cases.seed(session, slug, alert.id, clock)
     engine.dispose()
     return built
+
+
+@pytest.fixture(autouse=True)
+def _committees(world: IsolationWorld, settings: Settings, clock: Callable[[], Any]) -> None:
+    """One sent committee report, with one action item, per tenant."""
+    world.committee_ids, world.committee_action_ids = seed_committees(settings, clock)
 
 
 EVENT_RAW = {"alpha": '{"isolation":"alpha"}', "beta": '{"isolation":"beta"}'}
@@ -116,7 +151,108 @@ class ObjectRoute:
     """What must still hold of the object read back."""
 
 
+def _source(slug: str, action: str = "") -> Callable[[Any], str]:
+    return lambda w: f"/api/v1/sources/{w.source_ids[slug]}{action}"
+
+
+def _committee(slug: str, action: str = "") -> Callable[[Any], str]:
+    return lambda w: f"/api/v1/committees/{w.committee_ids[slug]}{action}"
+
+
 OBJECT_ROUTES = [
+    # Committees: clients read sent reports and validate them; the provider records and edits.
+    ObjectRoute("GET", "/api/v1/committees/{committee_id}", _committee("beta"), _committee("alpha")),
+    ObjectRoute(
+        "GET",
+        "/api/v1/committees/{committee_id}/report",
+        _committee("beta", "/report?lang=en"),
+        _committee("alpha", "/report?lang=fr"),
+    ),
+    ObjectRoute(
+        "PATCH",
+        "/api/v1/committees/{committee_id}",
+        _committee("beta"),
+        None,
+        {"notes": "stolen"},
+    ),
+    *(
+        ObjectRoute(
+            "POST",
+            f"/api/v1/committees/{{committee_id}}/{action}",
+            _committee("beta", f"/{action}"),
+            None,
+            {"note": "stolen"} if action == "validate" else None,
+            readback=_committee("beta"),
+            unchanged=lambda c: c["status"] == "sent" and c["validated_by"] is None,
+        )
+        for action in ("send", "validate")
+    ),
+    ObjectRoute(
+        "PATCH",
+        "/api/v1/committees/actions/{action_id}",
+        lambda w: f"/api/v1/committees/actions/{w.committee_action_ids['beta']}",
+        None,
+        {"title": "stolen", "status": "done"},
+        readback=_committee("beta"),
+        unchanged=lambda c: c["actions"][0]["status"] == "open",
+    ),
+    ObjectRoute(
+        "GET",
+        "/api/v1/committees/settings/{slug}",
+        lambda w: "/api/v1/committees/settings/beta",
+        lambda w: "/api/v1/committees/settings/alpha",
+    ),
+    ObjectRoute(
+        "PUT",
+        "/api/v1/committees/settings/{slug}",
+        lambda w: "/api/v1/committees/settings/beta",
+        None,
+        {"recurrence": "monthly"},
+        unchanged=lambda s: s["recurrence"] is None,
+    ),
+    ObjectRoute(
+        "GET",
+        "/api/v1/committees/schedule/{slug}",
+        lambda w: "/api/v1/committees/schedule/beta",
+        lambda w: "/api/v1/committees/schedule/alpha",
+    ),
+    ObjectRoute(
+        "GET",
+        "/api/v1/rulesets/{name}",
+        lambda w: "/api/v1/rulesets/beta-pack",
+        lambda w: "/api/v1/rulesets/alpha-pack",
+    ),
+    ObjectRoute(
+        "GET",
+        "/api/v1/rulesets/{name}/versions",
+        lambda w: "/api/v1/rulesets/beta-pack/versions",
+        lambda w: "/api/v1/rulesets/alpha-pack/versions",
+    ),
+    ObjectRoute(
+        "PUT",
+        "/api/v1/rulesets/{name}/tenants/{slug}",
+        lambda w: "/api/v1/rulesets/beta-pack/tenants/beta",
+        None,
+        {"enabled": False},
+        readback=lambda w: "/api/v1/rulesets/beta-pack",
+        unchanged=lambda r: r["disabled_for"] == [],
+    ),
+    ObjectRoute(
+        "GET",
+        "/api/v1/tenants/{slug}/rules",
+        lambda w: "/api/v1/tenants/beta/rules",
+        lambda w: "/api/v1/tenants/alpha/rules",
+    ),
+    ObjectRoute("GET", "/api/v1/sources/{source_id}", _source("beta"), _source("alpha")),
+    ObjectRoute(
+        "PUT",
+        "/api/v1/sources/{source_id}/expected-interval",
+        _source("beta", "/expected-interval"),
+        None,
+        {"expected_interval_minutes": 5},
+        readback=_source("beta"),
+        unchanged=lambda s: s["interval_overridden"] is False,
+    ),
     ObjectRoute(
         "GET",
         "/api/v1/events/{event_id}",
@@ -226,6 +362,7 @@ OBJECT_ROUTES = [
         unchanged=lambda days: [d["kind"] for d in days] == ["closed"],
     ),
 ]
+OBJECT_ROUTES += [ObjectRoute(**case) for case in incident_cases.OBJECT_CASES]
 
 # List routes and how to tell that an item belongs to beta.
 LIST_ROUTES: dict[str, Callable[[World, dict[str, Any]], bool]] = {
@@ -238,7 +375,12 @@ LIST_ROUTES: dict[str, Callable[[World, dict[str, Any]], bool]] = {
     "/api/v1/alerts/rule-quality": lambda w, item: item["tenant"] == "beta",
     "/api/v1/quarantine": lambda w, item: item["tenant"] == "beta",
     "/api/v1/events": lambda w, item: item["tenant"] == "beta",
+    "/api/v1/committees": lambda w, item: item["tenant"] == "beta",
+    "/api/v1/committees/actions": lambda w, item: item["owner"] == "beta",
+    "/api/v1/rulesets": lambda w, item: "beta" in item["tenants"],
+    "/api/v1/sources": lambda w, item: item["tenant"] == "beta",
 }
+LIST_ROUTES |= incident_cases.LIST_CASES
 
 # Routes that address no tenant object, and why they need no isolation case.
 EXEMPT = {
@@ -251,7 +393,10 @@ EXEMPT = {
     ("POST", "/api/v1/alerts"): "creation: tested in test_alert_creation_is_scoped",
     ("POST", "/api/v1/alerts/rule-exceptions"): "creation: tested in test_alert_creation_is_scoped",
     ("POST", "/api/v1/ingest"): "ingest tokens only, tenant from the token: tests/ingest",
+    ("POST", "/api/v1/committees"): "creation: provider only (tests/committees/test_api.py)",
+    ("POST", "/api/v1/rulesets"): "import: admin only (tests/rules/test_api.py)",
 }
+EXEMPT |= incident_cases.EXEMPT_CASES
 
 
 def test_every_route_is_in_the_matrix(client: TestClient) -> None:

@@ -17,28 +17,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from vigile.alerts.policy import AlertPolicy
 from vigile.config import Settings
-from vigile.detection.engine import RuleSet, load_ruleset, ruleset_from_yaml
+from vigile.detection.engine import RuleSet
 from vigile.events.store import EventStore
 from vigile.ingest.detect import Detector
 from vigile.ingest.runtime import IngestRuntime
 from vigile.ingest.worker import Worker
+from vigile.rules.active import ActiveRules
+from vigile.sources.tracker import SourceTracker
 from vigile.spool.api import SpoolBackend
 
 log = logging.getLogger(__name__)
-
-
-def load_rules(settings: Settings) -> RuleSet:
-    """The configured rule set (compiled once, then from the cache); empty if none exists."""
-    paths = [p for p in settings.effective_rules if p.exists()]
-    if not paths:
-        log.warning(
-            "no rules at %s: events are stored, nothing is detected",
-            [str(p) for p in settings.effective_rules],
-        )
-        return ruleset_from_yaml([])
-    ruleset = load_ruleset(paths, cache_dir=settings.data_dir / "cache")
-    log.info(ruleset.report.summary())
-    return ruleset
 
 
 def build_worker(
@@ -49,17 +37,41 @@ def build_worker(
     clock: Callable[[], datetime],
     ruleset: RuleSet | None = None,
 ) -> Worker:
-    """A worker with the settings' rule set, detection processes and batch size."""
-    rules = ruleset if ruleset is not None else load_rules(settings)
-    detector = Detector(rules, settings.worker_processes)
+    """A worker with the rules in force (imported rule sets + ``VIGILE_RULES``; or exactly
+    ``ruleset`` for every tenant), detection processes, batch size and source health."""
+    observe = SourceTracker(sessions, clock).observe
+    policy = AlertPolicy.from_settings(settings)
+    if ruleset is not None:
+        detector = Detector(ruleset, settings.worker_processes)
+        return Worker(
+            spool,
+            store,
+            sessions,
+            detector,
+            clock,
+            policy=policy,
+            batch=settings.worker_batch,
+            observe=observe,
+        )
+    active = ActiveRules(settings, sessions)
+    detector = Detector(active.build(), settings.worker_processes)
+
+    def reload() -> Detector | None:
+        return Detector(active.build(), settings.worker_processes) if active.refresh() else None
+
     return Worker(
         spool,
         store,
         sessions,
         detector,
         clock,
-        policy=AlertPolicy.from_settings(settings),
+        policy=policy,
         batch=settings.worker_batch,
+        in_force=active.in_force,
+        rule_version=active.rule_version,
+        reload=reload,
+        reload_every=settings.rules_refresh_seconds,
+        observe=observe,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,6 +42,10 @@ log = logging.getLogger(__name__)
 
 InForce = Callable[[int, Rule], bool]
 """Whether a rule is in force for a tenant (rule sets enabled for it)."""
+Reload = Callable[[], Detector | None]
+"""Called between batches: a detector for changed rules, or None (nothing changed)."""
+Observe = Callable[[Sequence[tuple[int, Envelope]]], None]
+"""Called with each batch's events once stored (source health)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +76,9 @@ class Worker:
         batch: int = 2000,
         in_force: InForce | None = None,
         rule_version: Callable[[Rule], str | None] | None = None,
+        reload: Reload | None = None,
+        reload_every: float = 10.0,
+        observe: Observe | None = None,
     ) -> None:
         self.spool, self.store, self.sessions = spool, store, sessions
         self.detector, self.clock = detector, clock
@@ -78,10 +86,13 @@ class Worker:
         self.batch = batch
         self.in_force = in_force
         self.rule_version = rule_version
+        self.reload, self.reload_every, self.observe = reload, reload_every, observe
+        self._reloaded = time.monotonic()
         self.processed = 0
 
     def run_once(self, timeout: float = 0.0) -> BatchReport | None:
         """Process the next batch (waiting up to ``timeout``); None when there was none."""
+        self._maybe_reload()
         batch = self.spool.read(GROUP, self.batch, timeout)
         if not batch.records:
             return None
@@ -106,6 +117,16 @@ class Worker:
                 log.exception("pipeline batch failed; retrying")
                 stop.wait(1.0)
 
+    def _maybe_reload(self) -> None:
+        if self.reload is None or time.monotonic() - self._reloaded < self.reload_every:
+            return
+        self._reloaded = time.monotonic()
+        detector = self.reload()
+        if detector is not None:
+            old, self.detector = self.detector, detector
+            old.close()
+            log.info("pipeline: rules reloaded")
+
     # -- one batch ----------------------------------------------------------------------
     def _process(self, records: Sequence[Record]) -> BatchReport:
         envelopes: list[tuple[int, Envelope]] = []
@@ -129,6 +150,8 @@ class Worker:
             if self.in_force is None or self.in_force(tid, rule)
         ]
         counts = self._raise_all(hits) if hits else {}
+        if self.observe is not None and envelopes:
+            self.observe(envelopes)
         return BatchReport(
             records=len(records),
             stored=stored,
