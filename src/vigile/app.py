@@ -20,6 +20,7 @@ from vigile.alerts.scheduler import watch_forever
 from vigile.audit.routes import router as audit_router
 from vigile.auth.routes import router as auth_router
 from vigile.auth.service import resolve_credentials
+from vigile.committees.routes import router as committees_router
 from vigile.config import Settings, get_settings
 from vigile.db import make_engine, make_sessionmaker, utcnow
 from vigile.events.routes import router as events_router
@@ -104,6 +105,7 @@ def create_app(
     api.include_router(auth_router)
     api.include_router(tenants_router)
     api.include_router(audit_router)
+    api.include_router(committees_router)
     api.include_router(alerts_router)
     api.include_router(events_router)
     api.include_router(ingest_router)

@@ -15,6 +15,7 @@ from vigile.audit.commands import app as audit_app
 from vigile.auth.commands import tokens as tokens_app
 from vigile.auth.commands import users as users_app
 from vigile.cli_support import console, print_error, print_validation_error
+from vigile.committees.commands import app as committee_app
 from vigile.config import get_settings
 from vigile.ingest.commands import ingest_command, quarantine_app, worker_command
 from vigile.rules.commands import app as rules_app
@@ -36,6 +37,7 @@ app.add_typer(users_app, name="user")
 app.add_typer(tokens_app, name="token")
 app.add_typer(audit_app, name="audit")
 app.add_typer(alerts_app, name="alerts")
+app.add_typer(committee_app, name="committee")
 app.add_typer(sla_app, name="sla")
 app.command("scan")(scan_command)
 app.command("ingest")(ingest_command)

@@ -1,0 +1,1 @@
+"""CSIRT subscription (incident response): terms, prepaid credits, time spent (art. 4)."""
