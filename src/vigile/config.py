@@ -115,6 +115,22 @@ class Settings(BaseSettings):
         "(`10.1.0.0/16=acme,192.0.2.7=beta:cef`); for TLS, a client certificate's CN or "
         "SAN DNS name may be used in place of the network. Unbound sources are dropped.",
     )
+    # --- provider's calendar (committees slice: report due dates) ---
+    provider_timezone: str = Field(
+        default="Europe/Paris", description="Time zone of the provider's business calendar."
+    )
+    provider_holidays: str = Field(
+        default="FR", description="Public holidays of the provider (FR, FR-57, FR-6AE…)."
+    )
+    provider_hours: str = Field(
+        default="mon-fri 09:00-18:00",
+        description="Provider's weekly hours; a business day is a day with open hours.",
+    )
+    committee_report_days: int = Field(
+        default=10,
+        ge=1,
+        description="Business days after a committee within which its report is due (art. 5).",
+    )
     # --- rule sets and source health (rules and sources slices) ---
     rules_refresh_seconds: float = Field(
         default=10, gt=0, description="How often the worker follows rule set imports/toggles."

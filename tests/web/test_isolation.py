@@ -161,7 +161,9 @@ def _committee(slug: str, action: str = "") -> Callable[[Any], str]:
 
 OBJECT_ROUTES = [
     # Committees: clients read sent reports and validate them; the provider records and edits.
-    ObjectRoute("GET", "/api/v1/committees/{committee_id}", _committee("beta"), _committee("alpha")),
+    ObjectRoute(
+        "GET", "/api/v1/committees/{committee_id}", _committee("beta"), _committee("alpha")
+    ),
     ObjectRoute(
         "GET",
         "/api/v1/committees/{committee_id}/report",
