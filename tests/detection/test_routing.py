@@ -118,3 +118,54 @@ def test_scan_reports_the_system_channel(rules: RuleSet, tmp_path: Any) -> None:
     ]
     assert system_channel(cleared("x")) == "System"
     assert system_channel({"Channel": "Security"}) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (b'{"Event":{"System":{"EventID":1,"Channel":"Security"}}}', ("security", "1")),
+        (
+            b'{"Event":{"System":{"EventID":{"#attributes":{"Qualifiers":16384},"#text":7036},'
+            b'"Channel":"System"},"EventData":{"Data":"x"}}}',
+            ("system", "7036"),
+        ),
+        (b'{"Event":{"System":{"EventID":{"#text":4},"Channel":"A"}}}', ("a", "4")),
+        # a second Channel key (the cleared log): decode to be sure
+        (
+            b'{"Event":{"System":{"EventID":104,"Channel":"System"},'
+            b'"UserData":{"LogFileCleared":{"Channel":"Security"}}}}',
+            None,
+        ),
+        # payload before the System keys, escapes, other shapes: decode
+        (b'{"Event":{"EventData":{"x":1},"System":{"EventID":1,"Channel":"S"}}}', None),
+        (b'{"Event":{"System":{"EventID":1,"Channel":"A\\u0042"}}}', None),
+        (b'{"Event":{"System":{"EventID":"1","Channel":"S"}}}', None),
+        (b'{"Event":{"System":{"EventID":1.0,"Channel":"S"}}}', None),
+        (b'{"Event":{"System":{"EventID":1,"Channel":"\xff"}}}', None),
+        (b'{"Channel":"S","EventID":1}', None),
+        # a key name inside a string value is escaped, so it is not a key
+        (
+            b'{"Event":{"System":{"EventID":1,"Channel":"S"},'
+            b'"EventData":{"CommandLine":"x \\"Channel\\": y"}}}',
+            ("s", "1"),
+        ),
+    ],
+)
+def test_raw_route(text: bytes, expected: tuple[str, str] | None) -> None:
+    from vigile.detection.engine import _system_route, raw_route
+
+    assert raw_route(text) == expected
+    if expected is not None:
+        assert _system_route(orjson.loads(text)) == expected
+
+
+def test_match_text_equals_match_object(rules: RuleSet) -> None:
+    for log in ("Security", "Microsoft-Windows-Bits-Client/Operational"):
+        text = orjson.dumps(cleared(log))
+        assert _titles(rules.match_text(text)[2]) == _titles(rules.match_object(text)[2])
+    other = cleared("x")
+    other["Event"].pop("UserData")
+    other["Event"]["System"]["Channel"] = "Application"  # no rule of this log
+    text = orjson.dumps(other)
+    assert rules.match_text(text) == (None, {}, [])  # routed without decoding
+    assert rules.match_object(text)[2] == []
