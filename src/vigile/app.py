@@ -17,11 +17,13 @@ from vigile import __version__
 from vigile.alerts.policy import AlertPolicy
 from vigile.alerts.routes import router as alerts_router
 from vigile.alerts.scheduler import watch_forever
+from vigile.assets.routes import router as assets_router
 from vigile.audit.routes import router as audit_router
 from vigile.auth.routes import router as auth_router
 from vigile.auth.service import resolve_credentials
 from vigile.committees.routes import router as committees_router
 from vigile.config import Settings, get_settings
+from vigile.csirt.routes import router as csirt_router
 from vigile.db import make_engine, make_sessionmaker, utcnow
 from vigile.events.routes import router as events_router
 from vigile.ingest.pipeline import start_in_app
@@ -33,6 +35,7 @@ from vigile.ingest.syslog_server import start_in_app as start_syslog
 from vigile.rules.routes import router as rules_router
 from vigile.sources.routes import router as sources_router
 from vigile.sources.scheduler import watch_forever as watch_sources
+from vigile.tenants.contract_routes import router as contract_router
 from vigile.tenants.routes import router as tenants_router
 from vigile.web.problems import install_problem_handlers, problem
 
@@ -104,6 +107,9 @@ def create_app(
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(auth_router)
     api.include_router(tenants_router)
+    api.include_router(contract_router)
+    api.include_router(assets_router)
+    api.include_router(csirt_router)
     api.include_router(audit_router)
     api.include_router(committees_router)
     api.include_router(alerts_router)

@@ -11,17 +11,20 @@ from pydantic import ValidationError
 from vigile import __version__
 from vigile.alerts.commands import app as alerts_app
 from vigile.alerts.sla_commands import app as sla_app
+from vigile.assets.commands import app as assets_app
 from vigile.audit.commands import app as audit_app
 from vigile.auth.commands import tokens as tokens_app
 from vigile.auth.commands import users as users_app
 from vigile.cli_support import console, print_error, print_validation_error
 from vigile.committees.commands import app as committee_app
 from vigile.config import get_settings
+from vigile.csirt.commands import app as csirt_app
 from vigile.ingest.commands import ingest_command, quarantine_app, worker_command
 from vigile.rules.commands import app as rules_app
 from vigile.scan.commands import scan_command
 from vigile.sources.commands import app as sources_app
 from vigile.tenants.commands import app as tenant_app
+from vigile.tenants.contract_commands import app as contract_app
 
 app = typer.Typer(
     name="vigile",
@@ -39,6 +42,9 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(committee_app, name="committee")
 app.add_typer(sla_app, name="sla")
+app.add_typer(contract_app, name="contract")
+app.add_typer(assets_app, name="assets")
+app.add_typer(csirt_app, name="csirt")
 app.command("scan")(scan_command)
 app.command("ingest")(ingest_command)
 app.command("worker")(worker_command)

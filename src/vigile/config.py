@@ -115,6 +115,19 @@ class Settings(BaseSettings):
         "(`10.1.0.0/16=acme,192.0.2.7=beta:cef`); for TLS, a client certificate's CN or "
         "SAN DNS name may be used in place of the network. Unbound sources are dropped.",
     )
+    # --- monitored perimeter (assets slice: true-up) ---
+    assets_monitored_days: int = Field(
+        default=30,
+        ge=1,
+        description="An asset counts as monitored when it sent events within this many days "
+        "(or is declared monitored).",
+    )
+    assets_counted_kinds: str = Field(
+        default="host,network,cloud,application",
+        description="Asset kinds counted against the subscription, comma-separated (of host, "
+        "ip, account, network, cloud, application). IPs and accounts seen in events are "
+        "inventoried but not counted by default.",
+    )
     # --- provider's calendar (committees slice: report due dates) ---
     provider_timezone: str = Field(
         default="Europe/Paris", description="Time zone of the provider's business calendar."
