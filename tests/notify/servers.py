@@ -72,10 +72,12 @@ def http_receiver(secret: str) -> Iterator[tuple[Receiver, str]]:
     receiver = Receiver(secret)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             valid = verify_signature(
-                receiver.secret, self.headers[TIMESTAMP_HEADER], body,
+                receiver.secret,
+                self.headers[TIMESTAMP_HEADER],
+                body,
                 self.headers[SIGNATURE_HEADER],
             )
             receiver.requests.append(

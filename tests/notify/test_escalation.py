@@ -41,15 +41,21 @@ def acme(db_url: str, clock: FakeClock) -> Acme:
 
 def _settings(db_url: str, port: int, tmp_path: Path) -> Settings:
     return Settings(
-        database_url=db_url, data_dir=tmp_path, smtp_host="127.0.0.1", smtp_port=port,
-        smtp_starttls=False, smtp_from="soc@vigile.example", notify_on_duty="oncall@soc.example",
+        database_url=db_url,
+        data_dir=tmp_path,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_starttls=False,
+        smtp_from="soc@vigile.example",
+        notify_on_duty="oncall@soc.example",
     )
 
 
 def _escalate(acme: Acme, clock: FakeClock) -> None:
     with transaction(acme.sessions) as session:
-        escalation.escalate(session, ANALYST_A, acme.incident_id, "Poste WS01 compromis", DELAY,
-                            clock)
+        escalation.escalate(
+            session, ANALYST_A, acme.incident_id, "Poste WS01 compromis", DELAY, clock
+        )
 
 
 def test_primary_then_backup_without_acknowledgement(
@@ -118,12 +124,22 @@ def test_signed_webhook_reaches_a_real_receiver(
         receiver.secret = "another-secret-123"  # signature no longer matches: 401, retried
         with transaction(acme.sessions) as session:
             notify.enqueue(
-                session, key="test:again", tenant_id=acme.tenant_id,
+                session,
+                key="test:again",
+                tenant_id=acme.tenant_id,
                 audience=notify.Audience.CLIENT,
                 recipient=notify.Recipient(notify.Channel.WEBHOOK, url, "", "webhook", "fr"),
-                template="alert_sla", subject=("alert", acme.alert_id), now=clock(),
-                context={"alert_id": 1, "kind": "breached", "tenant": "acme", "title": "t",
-                         "level": 4, "due_at": "x"},
+                template="alert_sla",
+                subject=("alert", acme.alert_id),
+                now=clock(),
+                context={
+                    "alert_id": 1,
+                    "kind": "breached",
+                    "tenant": "acme",
+                    "title": "t",
+                    "level": 4,
+                    "due_at": "x",
+                },
             )
         result = sender.deliver_pass(acme.sessions, settings, clock)
         assert result.failed == 1 and not receiver.requests[-1]["valid"]
@@ -143,7 +159,8 @@ from vigile.db import make_engine, make_sessionmaker
 from vigile.notify import sender
 from vigile.notify.transports import send_email
 
-url, port, mode, now = sys.argv[1], int(sys.argv[2]), sys.argv[3], datetime.fromisoformat(sys.argv[4])
+url, port, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+now = datetime.fromisoformat(sys.argv[4])
 settings = Settings(database_url=url, smtp_host="127.0.0.1", smtp_port=port, smtp_starttls=False,
                     smtp_from="soc@vigile.example")
 
@@ -158,7 +175,11 @@ sender.deliver_pass(make_sessionmaker(make_engine(url)), settings, lambda: now, 
 
 @pytest.mark.parametrize("mode", ["before-send", "after-data"])
 def test_kill_9_sender_then_restart_delivers_once(
-    acme: Acme, smtp: tuple[Mailbox, int], clock: FakeClock, db_url: str, tmp_path: Path,
+    acme: Acme,
+    smtp: tuple[Mailbox, int],
+    clock: FakeClock,
+    db_url: str,
+    tmp_path: Path,
     mode: str,
 ) -> None:
     mailbox, port = smtp
@@ -166,7 +187,10 @@ def test_kill_9_sender_then_restart_delivers_once(
     env = os.environ | {"PYTHONPATH": str(Path(__file__).parents[2])}
     crashed = subprocess.run(
         [sys.executable, "-c", CRASHING_SENDER, db_url, str(port), mode, clock().isoformat()],
-        env=env, capture_output=True, timeout=60, check=False,
+        env=env,
+        capture_output=True,
+        timeout=60,
+        check=False,
     )
     assert crashed.returncode == -9, crashed.stderr.decode()
     assert len(mailbox.transmissions) == (1 if mode == "after-data" else 0)
