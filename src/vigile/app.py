@@ -26,12 +26,18 @@ from vigile.config import Settings, get_settings
 from vigile.csirt.routes import router as csirt_router
 from vigile.db import make_engine, make_sessionmaker, utcnow
 from vigile.events.routes import router as events_router
+from vigile.incidents.routes import router as incidents_router
+from vigile.incidents.routes_actions import router as actions_router
+from vigile.incidents.scheduler import expire_forever
 from vigile.ingest.pipeline import start_in_app
 from vigile.ingest.routes import router as ingest_router
 from vigile.ingest.routes_bulk import router as bulk_router
 from vigile.ingest.routes_hec import router as hec_router
 from vigile.ingest.runtime import IngestRuntime
 from vigile.ingest.syslog_server import start_in_app as start_syslog
+from vigile.notify.routes import router as notify_router
+from vigile.notify.scheduler import send_forever
+from vigile.referents.routes import router as referents_router
 from vigile.rules.routes import router as rules_router
 from vigile.sources.routes import router as sources_router
 from vigile.sources.scheduler import watch_forever as watch_sources
@@ -69,6 +75,11 @@ def create_app(
         if scheduler and settings.source_watch_seconds > 0:
             sources = watch_sources(app.state.sessions, clock, settings)
             tasks.append(asyncio.create_task(sources, name="source-watch"))
+        if scheduler and settings.notify_send_seconds > 0:
+            sender = send_forever(app.state.sessions, settings, clock)
+            tasks.append(asyncio.create_task(sender, name="notify-sender"))
+            expiry = expire_forever(app.state.sessions, clock, settings.notify_send_seconds)
+            tasks.append(asyncio.create_task(expiry, name="action-expiry"))
         worker = start_in_app(app.state, settings, clock) if scheduler else None
         syslog = await start_syslog(app.state, settings, clock) if scheduler else None
         yield
@@ -114,6 +125,10 @@ def create_app(
     api.include_router(committees_router)
     api.include_router(alerts_router)
     api.include_router(events_router)
+    api.include_router(incidents_router)
+    api.include_router(actions_router)
+    api.include_router(notify_router)
+    api.include_router(referents_router)
     api.include_router(ingest_router)
     api.include_router(rules_router)
     api.include_router(sources_router)

@@ -19,7 +19,11 @@ from vigile.cli_support import console, print_error, print_validation_error
 from vigile.committees.commands import app as committee_app
 from vigile.config import get_settings
 from vigile.csirt.commands import app as csirt_app
+from vigile.incidents.commands import actions_app
+from vigile.incidents.commands import app as incidents_app
 from vigile.ingest.commands import ingest_command, quarantine_app, worker_command
+from vigile.notify.commands import app as notify_app
+from vigile.referents.commands import app as referents_app
 from vigile.rules.commands import app as rules_app
 from vigile.scan.commands import scan_command
 from vigile.sources.commands import app as sources_app
@@ -42,6 +46,10 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(committee_app, name="committee")
 app.add_typer(sla_app, name="sla")
+app.add_typer(incidents_app, name="incidents")
+app.add_typer(actions_app, name="actions")
+app.add_typer(referents_app, name="referents")
+app.add_typer(notify_app, name="notify")
 app.add_typer(contract_app, name="contract")
 app.add_typer(assets_app, name="assets")
 app.add_typer(csirt_app, name="csirt")

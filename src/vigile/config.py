@@ -161,6 +161,40 @@ class Settings(BaseSettings):
         default=60, ge=0, description="How often `vigile serve` checks silent sources (0: off)."
     )
 
+    # --- notifications, escalation, containment (notify and incidents slices) ---
+    smtp_host: str | None = Field(default=None, description="SMTP server (unset: no e-mail).")
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP port.")
+    smtp_starttls: bool = Field(default=True, description="Upgrade the SMTP session (STARTTLS).")
+    smtp_ssl: bool = Field(default=False, description="SMTP over TLS from the start (465).")
+    smtp_username: str | None = Field(default=None, description="SMTP login (AUTH).")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
+    smtp_from: str = Field(default="vigile@localhost", description="Sender address.")
+    smtp_timeout: float = Field(default=30, gt=0, description="SMTP timeout, seconds.")
+    notify_send_seconds: float = Field(
+        default=10, ge=0, description="How often `vigile serve` delivers the outbox (0: off)."
+    )
+    notify_max_attempts: int = Field(default=8, ge=1, description="Deliveries tried per message.")
+    notify_retry_seconds: float = Field(
+        default=30, gt=0, description="First retry delay; doubles at each failure."
+    )
+    notify_retry_max_seconds: float = Field(default=3600, gt=0, description="Longest retry delay.")
+    notify_lease_seconds: float = Field(
+        default=300, gt=0, description="A crashed sender's claim on a message expires after this."
+    )
+    notify_on_duty: str = Field(
+        default="", description="On-duty analysts' e-mails (comma-separated): SLA alert events."
+    )
+    escalation_ack_minutes: float = Field(
+        default=30, gt=0, description="Without acknowledgement, the backup referent is notified."
+    )
+    public_url: str | None = Field(default=None, description="Base URL used in messages' links.")
+    actions_webhook_url: str | None = Field(
+        default=None, description="EDR/SOAR endpoint of the webhook containment connector."
+    )
+    actions_webhook_secret: SecretStr | None = Field(
+        default=None, description="HMAC-SHA256 key signing containment webhooks."
+    )
+    actions_webhook_timeout: float = Field(default=10, gt=0, description="Seconds.")
     @property
     def effective_database_url(self) -> str:
         """The configured database URL, or the embedded SQLite file under the data dir."""
