@@ -29,7 +29,6 @@ Steps 1–2 only skip rules that cannot match, so results equal a full evaluatio
 from __future__ import annotations
 
 import multiprocessing
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -226,33 +225,6 @@ class RuleSet:
         bucket = self._route(fields, logsource)
         return obj, fields, ([] if bucket is None else self._evaluate(bucket, fields, data))
 
-    def match_text(self, data: bytes) -> tuple[Any, dict[str, Any], list[Rule]]:
-        """:meth:`match_object` for a Windows event's JSON text, decoding it only when some
-        rule is a candidate (the scanner's path): the route is read from the raw text when its
-        shape leaves no doubt (:func:`raw_route`), and the prefilter scans the raw text.
-
-        Returns ``(None, {}, [])`` for an event no rule can match; such a text is not decoded,
-        so it raises no decoding error either (it matches nothing in any case).
-        """
-        key = raw_route(data)
-        if key is None:
-            return self.match_object(data)
-        bucket = self._windows_bucket(*key)
-        if not bucket.needs_scan:
-            candidates = bucket.always
-        elif canonical(data):
-            candidates = bucket.candidates(data.lower())
-        else:
-            return self.match_object(data)
-        if not candidates:
-            return None, {}, []
-        obj = orjson.loads(data)
-        if not isinstance(obj, dict) or "Event" not in obj or _system_route(obj) != key:
-            return self.match_object(data)  # not the shape raw_route assumes
-        fields = flatten_event(obj)
-        view = EventView(fields)
-        return obj, fields, [r for r in candidates if r.condition.ev(view)]
-
     def match_many(
         self, events: Iterable[Mapping[str, Any]], logsource: LogSource | None = None
     ) -> list[list[Rule]]:
@@ -277,63 +249,6 @@ def _system_route(obj: Mapping[str, Any]) -> tuple[str, str | None] | None:
     if isinstance(eid, dict):
         eid = eid.get("#text")
     return channel.lower(), _event_id_key(eid)
-
-
-_EVENT_START = b'{"Event":{'
-_SYSTEM_KEY = b'"System":{'
-_EVENTID_KEY = b'"EventID":'
-_CHANNEL_KEY = b'"Channel":'
-_PAYLOAD_KEYS = (b'"EventData":', b'"UserData":', b'"RenderingInfo":')
-_EVENTID_VALUE = re.compile(
-    rb'(?:(\d+)|\{"#attributes":\{"Qualifiers":(?:\d+|null|"[^"\\]*")\},"#text":(\d+)\}'
-    rb'|\{"#text":(\d+)\})[,}]'
-)
-
-
-def raw_route(data: bytes) -> tuple[str, str | None] | None:
-    """The route of :func:`_system_route`, read from compact evtx-shaped JSON text (as the
-    `evtx` package and ``orjson.dumps`` write it) without decoding it; ``None`` when in doubt.
-
-    Accepted only when the text starts with ``{"Event":{``, has exactly one ``"System":{``,
-    one ``"EventID":`` and one ``"Channel":`` key, in that order, all before the first payload
-    section (``EventData``/``UserData``/``RenderingInfo``), the channel is a string without
-    escapes and the event id a non-negative integer (or ``{"#text": n}`` with optional
-    ``Qualifiers``). A key name inside a JSON string value is escaped (``\\"Channel\\":``), so it
-    cannot be mistaken for a key.
-    """
-    if not data.startswith(_EVENT_START):
-        return None
-    system = data.find(_SYSTEM_KEY)
-    eid = data.find(_EVENTID_KEY)
-    channel = data.find(_CHANNEL_KEY)
-    if not 0 <= system < eid < channel:
-        return None
-    if (
-        data.find(_SYSTEM_KEY, system + 1) >= 0
-        or data.find(_EVENTID_KEY, eid + 1) >= 0
-        or data.find(_CHANNEL_KEY, channel + 1) >= 0
-    ):
-        return None
-    for key in _PAYLOAD_KEYS:
-        payload = data.find(key)
-        if 0 <= payload < channel:
-            return None
-    start = channel + len(_CHANNEL_KEY)
-    if data[start : start + 1] != b'"':
-        return None
-    end = data.find(b'"', start + 1)
-    value = data[start + 1 : end]
-    if end < 0 or b"\\" in value:
-        return None
-    number = _EVENTID_VALUE.match(data, eid + len(_EVENTID_KEY))
-    if number is None:
-        return None
-    try:
-        name = value.decode("utf-8")
-    except UnicodeDecodeError:
-        return None  # not valid JSON text: decoding will say so
-    digits = number.group(1) or number.group(2) or number.group(3)
-    return name.lower(), str(int(digits))
 
 
 def _event_id_key(value: Any) -> str | None:

@@ -134,7 +134,7 @@ def _scan(unit: WorkUnit, rs: RuleSet, rank: int, mode: Mode) -> Part:
     events = 0
     error: ScanError | None = None
     path = unit.path
-    match = rs.match_text
+    match = rs.match_object
     try:
         for raw in read_unit(unit):
             events += 1
