@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from tests.web.conftest import client, world  # noqa: F401 - API fixtures for test_api
 from vigile.cli import app
 from vigile.config import Settings, get_settings
 

@@ -16,6 +16,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from tests.committees.isolation import seed_committees
+from tests.contract import isolation as contract_cases
 from tests.incidents import isolation_cases as incident_cases
 from tests.web.conftest import World, build_world
 from vigile.alerts import rules
@@ -51,6 +52,7 @@ class IsolationWorld(World):
     committee_action_ids: dict[str, int] = field(default_factory=dict)
     source_ids: dict[str, int] = field(default_factory=dict)
     incident_ids: dict[str, int] = field(default_factory=dict)
+    contract_ids: dict[str, int] = field(default_factory=dict)
 
 
 @pytest.fixture
@@ -103,6 +105,12 @@ def world(settings: Settings, clock: Callable[[], Any]) -> IsolationWorld:
 def _committees(world: IsolationWorld, settings: Settings, clock: Callable[[], Any]) -> None:
     """One sent committee report, with one action item, per tenant."""
     world.committee_ids, world.committee_action_ids = seed_committees(settings, clock)
+
+
+@pytest.fixture(autouse=True)
+def _contract(world: IsolationWorld, settings: Settings, clock: Callable[[], Any]) -> None:
+    """Contract, price, perimeter change, asset, CSIRT subscription and credits per tenant."""
+    world.contract_ids = contract_cases.seed_contract(settings, clock)
 
 
 EVENT_RAW = {"alpha": '{"isolation":"alpha"}', "beta": '{"isolation":"beta"}'}
@@ -365,6 +373,7 @@ OBJECT_ROUTES = [
     ),
 ]
 OBJECT_ROUTES += [ObjectRoute(**case) for case in incident_cases.OBJECT_CASES]
+OBJECT_ROUTES += [ObjectRoute(**case) for case in contract_cases.OBJECT_CASES]
 
 # List routes and how to tell that an item belongs to beta.
 LIST_ROUTES: dict[str, Callable[[World, dict[str, Any]], bool]] = {
