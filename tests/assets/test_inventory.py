@@ -65,7 +65,7 @@ def test_record_seen_and_the_monitored_count(session: Session) -> None:
     with session.begin():  # a later batch, then a replayed older one
         service.record_seen(session, tenant.id, [Observation(AssetKind.HOST, "ws01")], NOW)
         service.record_seen(session, tenant.id, seen[:1], NOW - timedelta(days=50))
-        service.record_seen(session, tenant.id, [Observation(AssetKind.HOST, "ws02")], NOW)
+        service.record_events_seen(session, tenant.id, [{"Computer": "WS02"}], NOW)
     counting = Counting()
     with session.begin():
         rows, total = service.list_assets(session, OP, "acme", PageRequest(), NOW.date(), counting)

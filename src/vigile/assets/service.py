@@ -8,7 +8,7 @@ last seen no earlier than the window's start (exact for the current day).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from vigile.assets.csv_import import DeclaredAsset
-from vigile.assets.discovery import normalise_name
+from vigile.assets.discovery import normalise_name, observations_from_events
 from vigile.assets.models import Asset, AssetCheck
 from vigile.assets.schemas import AssetIn, AssetOut, AssetSummary
 from vigile.assets.types import AssetKind, Counting, Observation
@@ -104,6 +104,13 @@ def record_seen(
         )
         session.execute(statement)
     return len(rows)
+
+
+def record_events_seen(
+    session: Session, tenant_id: int, events: Iterable[Mapping[str, Any]], at: datetime
+) -> int:
+    """:func:`record_seen` for the assets named by ``events`` (their field dicts)."""
+    return record_seen(session, tenant_id, observations_from_events(events), at)
 
 
 def _out(asset: Asset, slug: str, on: date, counting: Counting) -> AssetOut:
