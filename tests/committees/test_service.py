@@ -17,8 +17,13 @@ from vigile.committees.schemas import ActionIn, ActionUpdate, CommitteeSettingsI
 from vigile.committees.types import ActionStatus, Indicator, Recurrence, ReportStatus
 from vigile.db import transaction
 from vigile.errors import Conflict, InvalidInput, NotFound
+from vigile.incidents import service as incidents
+from vigile.incidents.schemas import IncidentCreate
+from vigile.incidents.types import Category, IncidentStatus, Outcome
 from vigile.pagination import PageRequest
 from vigile.scope import CallerScope, Role
+from vigile.tenants import contract_service
+from vigile.tenants.contract_schemas import CommitteeRecurrence, ContractUpdate
 
 ALL = list(Indicator)
 
@@ -27,6 +32,23 @@ def test_indicators_of_the_period_computed_by_hand(
     db: sessionmaker[Session], clock: FakeClock
 ) -> None:
     seeded = seed_alerts(db, clock)
+    with transaction(db) as session:
+        # Incidents from the 23 and 24 November alerts, closed as true and false positives on
+        # 24 November, and one still open.
+        for alert, outcome, category in (
+            ("a1", Outcome.TRUE_POSITIVE_IMPACT, Category.ACCOUNT_COMPROMISE),
+            ("a2", Outcome.FALSE_POSITIVE, Category.ACCOUNT_COMPROMISE),
+            ("a3", None, Category.INTRUSION),
+        ):
+            clock.now = paris(date(2026, 11, 24), 15)
+            made = incidents.create_incident(
+                session,
+                OP,
+                IncidentCreate(from_alert=seeded.alert_ids[alert], category=category),
+                clock,
+            )
+            if outcome is not None:
+                incidents.set_status(session, OP, made, IncidentStatus.CLOSED, clock(), outcome)
     clock.now = paris(date(2026, 12, 18), 9)
     with transaction(db) as session:
         terms.set_settings(
@@ -71,15 +93,14 @@ def test_indicators_of_the_period_computed_by_hand(
     ]
     noisy = by_key[Indicator.TOP_RULES_FALSE_POSITIVES].rows
     assert [(r[0], r[3], r[4]) for r in noisy] == [("Mimikatz", 1, 0.5), ("Port scan", 1, 1.0)]
-    for missing in (
-        Indicator.INCIDENTS_BY_CATEGORY,
-        Indicator.SOURCE_HEALTH,
-        Indicator.ASSETS_VS_SUBSCRIBED,
-    ):
-        assert not by_key[missing].available and by_key[missing].reason and not by_key[missing].rows
-    # The true positives of the period: the 23 November alert only.
-    assert data.incidents_source == "alerts"
-    assert [i.ref for i in data.incidents] == [f"A-{seeded.alert_ids['a1']}"]
+    # Incidents closed in the period: two account compromises, one a true positive.
+    assert by_key[Indicator.INCIDENTS_BY_CATEGORY].rows == [["category_account_compromise", 2, 1]]
+    # No source has sent anything; no asset, no subscription in the contract.
+    assert by_key[Indicator.SOURCE_HEALTH].rows == []
+    assert by_key[Indicator.ASSETS_VS_SUBSCRIBED].rows == [[0, None, None, 0]]
+    # The true positives of the period: the incident, which holds the 23 November alert.
+    assert data.incidents_source == "incidents"
+    assert [(i.ref[:2], i.outcome) for i in data.incidents] == [("I-", "true_positive_impact")]
 
 
 def test_first_committee_period_starts_at_go_live(
@@ -230,3 +251,13 @@ def test_schedule_from_settings(db: sessionmaker[Session], clock: FakeClock) -> 
         out = terms.schedule(session, OP, "acme", date(2026, 12, 1), count=2)
         assert out.last_held_on == date(2026, 9, 18)
         assert out.next_dates == [date(2026, 12, 18), date(2027, 3, 18)] and not out.late
+        # The offer's recurrence in the contract wins over the committee setting.
+        changes = ContractUpdate(committee_recurrence=CommitteeRecurrence.MONTHLY)
+        contract_service.update_contract(session, OP, "acme", changes, date(2026, 12, 1))
+        out = terms.schedule(session, OP, "acme", date(2026, 12, 1), count=2)
+        assert (out.recurrence, out.recurrence_source) == (Recurrence.MONTHLY, "contract")
+        assert out.next_dates == [date(2026, 10, 18), date(2026, 11, 18)] and out.late
+        changes = ContractUpdate(committee_recurrence=CommitteeRecurrence.NONE)
+        contract_service.update_contract(session, OP, "acme", changes, date(2026, 12, 1))
+        out = terms.schedule(session, OP, "acme", date(2026, 12, 1))
+        assert (out.recurrence, out.next_dates) == (None, [])

@@ -47,12 +47,12 @@ def bar_chart(
         f'height="{height}" viewBox="0 0 {_WIDTH} {height}" role="img" '
         f'aria-label="{escape(title)}" style="{_FONT}">'
     ]
-    x = _LABEL_W
-    for index, (name, _) in enumerate(series):  # legend
+    x = 4
+    for index, (name, _) in enumerate(series):  # legend, from the left edge
         colour = PALETTE[index % len(PALETTE)]
         parts.append(f'<rect x="{x}" y="4" width="10" height="10" fill="{colour}"/>')
         parts.append(f'<text x="{x + 14}" y="13">{escape(name)}</text>')
-        x += 24 + 7 * len(name)
+        x += 24 + 6 * len(name)
     for row, label in enumerate(labels):
         top = _LEGEND_H + row * row_h
         middle = top + per_row * _BAR_H / 2 + 4

@@ -225,9 +225,10 @@ def report_(
     html: Annotated[Path | None, typer.Option("--html", help="Write the HTML here.")] = None,
 ) -> None:
     """Render a committee's report (HTML on stdout unless --pdf/--html are given)."""
+    policy = _policy()
     with cli_session() as session:
         committee = service.get_on(session, operator(), tenant, parse_date(date, "--date"))
-        data = report.data(session, operator(), committee, utcnow)
+        data = report.data(session, operator(), committee, utcnow, policy.counting)
         line = views.status_line(committee)
     page = render.html(data, line, lang)
     if html is not None:

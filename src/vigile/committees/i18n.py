@@ -39,25 +39,15 @@ LABELS: dict[str, tuple[str, str]] = {
         "Indicateur non disponible : {reason}.",
         "Indicator not available: {reason}.",
     ),
-    "no_incidents": (
-        "le suivi des incidents de sécurité n'est pas encore en service",
-        "security incident tracking is not in service yet",
-    ),
-    "no_source_health": (
-        "le suivi de l'état des sources de collecte n'est pas encore en service",
-        "source health tracking is not in service yet",
-    ),
-    "no_assets": (
-        "l'inventaire des assets surveillés n'est pas encore en service",
-        "the monitored asset inventory is not in service yet",
-    ),
     "incidents": (
         "Incidents de sécurité et vrais positifs de la période",
         "Security incidents and true positives of the period",
     ),
     "incidents_from_alerts": (
-        "Alertes clôturées comme vrais positifs sur la période.",
-        "Alerts closed as true positives in the period.",
+        "Alertes clôturées comme vrais positifs sur la période (aucun incident de sécurité clos "
+        "comme vrai positif).",
+        "Alerts closed as true positives in the period (no security incident closed as a true "
+        "positive).",
     ),
     "no_true_positive": ("Aucun vrai positif sur la période.", "No true positive in the period."),
     "ref": ("Réf.", "Ref."),
@@ -136,6 +126,35 @@ LABELS: dict[str, tuple[str, str]] = {
     "false_positive_rate": ("Taux de faux positifs", "False-positive rate"),
     "rule": ("Règle de détection", "Detection rule"),
     "verdicts": ("Verdicts", "Verdicts"),
+    "incidents_closed": ("Incidents clos", "Incidents closed"),
+    "monitored": ("Assets surveillés", "Monitored assets"),
+    "subscribed": ("Assets souscrits", "Subscribed assets"),
+    "above_subscription": ("Au-delà de la souscription", "Above the subscription"),
+    "inventory": ("Assets inventoriés", "Assets in the inventory"),
+    "assets": ("Assets", "Assets"),
+    "source": ("Source", "Source"),
+    "source_type": ("Type", "Type"),
+    "events": ("Événements reçus", "Events received"),
+    "source_state": ("État", "State"),
+    "sources": ("Sources", "Sources"),
+    "state_ok": ("active", "active"),
+    "state_silent": ("silencieuse", "silent"),
+    "incidents_and_alerts": (
+        "Incidents de sécurité (I-…) clos comme vrais positifs, et alertes clôturées comme vrais "
+        "positifs hors incident (A-…).",
+        "Security incidents (I-…) closed as true positives, and alerts closed as true positives "
+        "outside any incident (A-…).",
+    ),
+    "true_positive_impact": ("vrai positif avec impact", "true positive with impact"),
+    "true_positive_no_impact": ("vrai positif sans impact", "true positive without impact"),
+    "category_malware": ("Logiciel malveillant", "Malware"),
+    "category_intrusion": ("Intrusion", "Intrusion"),
+    "category_account_compromise": ("Compromission de compte", "Account compromise"),
+    "category_data_leak": ("Fuite de données", "Data leak"),
+    "category_dos": ("Déni de service", "Denial of service"),
+    "category_phishing": ("Hameçonnage", "Phishing"),
+    "category_policy": ("Non-respect de la politique de sécurité", "Security policy violation"),
+    "category_other": ("Autre", "Other"),
 }
 
 _MONTHS = {

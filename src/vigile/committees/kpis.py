@@ -202,6 +202,88 @@ def top_rules(
     )
 
 
+def incidents_by_category(
+    closed: Sequence[tuple[str | None, bool]],
+) -> IndicatorResult:
+    """Incidents closed in the period per category (``other`` when none), and how many were
+    true positives; most frequent first. ``closed``: (category, true positive) per incident."""
+    counts: dict[str, list[int]] = {}
+    for category, true_positive in closed:
+        row = counts.setdefault(category or "other", [0, 0])
+        row[0] += 1
+        row[1] += int(true_positive)
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    return IndicatorResult(
+        key=Indicator.INCIDENTS_BY_CATEGORY,
+        columns=[
+            Column(key="category", kind="code"),
+            Column(key="incidents_closed", kind="int"),
+            Column(key="true_positive", kind="int"),
+        ],
+        rows=[[f"category_{name}", total, tp] for name, (total, tp) in ordered],
+        chart=Chart(
+            labels=[f"category_{name}" for name, _ in ordered],
+            label_kind="code",
+            series=[Series(key="incidents_closed", values=[float(v[0]) for _, v in ordered])],
+        )
+        if ordered
+        else None,
+    )
+
+
+def assets_vs_subscribed(monitored: int, subscribed: int | None, inventory: int) -> IndicatorResult:
+    """Monitored assets at the end of the period against the subscription."""
+    above = None if subscribed is None else max(0, monitored - subscribed)
+    return IndicatorResult(
+        key=Indicator.ASSETS_VS_SUBSCRIBED,
+        columns=[
+            Column(key="monitored", kind="int"),
+            Column(key="subscribed", kind="int"),
+            Column(key="above_subscription", kind="int"),
+            Column(key="inventory", kind="int"),
+        ],
+        rows=[[monitored, subscribed, above, inventory]],
+        chart=Chart(
+            labels=["monitored", "subscribed"],
+            label_kind="code",
+            series=[Series(key="assets", values=[float(monitored), float(subscribed or 0)])],
+        ),
+    )
+
+
+def source_health(sources: Sequence[tuple[str, str, int, bool]]) -> IndicatorResult:
+    """Sources at report time: (host, source type, events, silent), silent ones first."""
+    ordered = sorted(sources, key=lambda s: (not s[3], s[0], s[1]))
+    return IndicatorResult(
+        key=Indicator.SOURCE_HEALTH,
+        columns=[
+            Column(key="source", kind="text"),
+            Column(key="source_type", kind="text"),
+            Column(key="events", kind="int"),
+            Column(key="source_state", kind="code"),
+        ],
+        rows=[
+            [host, kind, events, "state_silent" if silent else "state_ok"]
+            for host, kind, events, silent in ordered
+        ],
+        chart=Chart(
+            labels=["state_ok", "state_silent"],
+            label_kind="code",
+            series=[
+                Series(
+                    key="sources",
+                    values=[
+                        float(sum(1 for s in sources if not s[3])),
+                        float(sum(1 for s in sources if s[3])),
+                    ],
+                )
+            ],
+        )
+        if sources
+        else None,
+    )
+
+
 def not_available(key: Indicator, reason: str) -> IndicatorResult:
     """An indicator the product cannot compute yet, said so (never made up)."""
     return IndicatorResult(key=key, available=False, reason=reason)

@@ -1,10 +1,12 @@
-"""The provider's calendar (report due dates) and the report delay, from settings."""
+"""The provider's calendar (report due dates), the report delay and the asset counting rules,
+from settings."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from vigile.assets.types import Counting
 from vigile.committees.dates import add_business_days
 from vigile.config import Settings
 from vigile.errors import InvalidInput
@@ -17,6 +19,8 @@ class CommitteePolicy:
 
     calendar: TenantCalendar = field(default_factory=TenantCalendar)
     report_days: int = 10
+    counting: Counting = field(default_factory=Counting)
+    """How the assets indicator counts monitored assets (the assets slice's settings)."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CommitteePolicy:
@@ -26,9 +30,10 @@ class CommitteePolicy:
                 hours=parse_hours(settings.provider_hours),
                 public_holidays=settings.provider_holidays,
             )
-        except ServiceLevelError as exc:
-            raise InvalidInput(f"provider calendar settings: {exc}") from exc
-        return cls(calendar=calendar, report_days=settings.committee_report_days)
+            counting = Counting.parse(settings.assets_monitored_days, settings.assets_counted_kinds)
+        except (ServiceLevelError, ValueError) as exc:
+            raise InvalidInput(f"committee settings: {exc}") from exc
+        return cls(calendar=calendar, report_days=settings.committee_report_days, counting=counting)
 
     def report_due(self, held_on: date) -> date:
         """The last day to send a committee's report to the client."""

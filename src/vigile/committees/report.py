@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from vigile.assets.types import Counting
 from vigile.committees import actions, providers, service, terms
 from vigile.committees.models import Committee
 from vigile.committees.schemas import ActionOut, ParticipantOut, ReportData
@@ -19,7 +20,11 @@ from vigile.tenants import service as tenants
 
 
 def build(
-    session: Session, scope: CallerScope, committee: Committee, clock: Callable[[], datetime]
+    session: Session,
+    scope: CallerScope,
+    committee: Committee,
+    clock: Callable[[], datetime],
+    counting: Counting | None = None,
 ) -> ReportData:
     """Compute the report of ``committee`` now (provider staff)."""
     scope.require_provider()
@@ -31,10 +36,12 @@ def build(
         session=session,
         scope=scope,
         tenant=tenant.slug,
+        tenant_id=tenant.id,
         calendar=calendar,
         period_from=period_from,
         period_to=period_to,
         clock=clock,
+        counting=counting or Counting(),
     )
     chosen = terms.get_settings(session, scope, tenant.slug).indicators
     source, incidents = providers.true_positives(ctx)
@@ -78,9 +85,13 @@ def build(
 
 
 def data(
-    session: Session, scope: CallerScope, committee: Committee, clock: Callable[[], datetime]
+    session: Session,
+    scope: CallerScope,
+    committee: Committee,
+    clock: Callable[[], datetime],
+    counting: Counting | None = None,
 ) -> ReportData:
     """The report as sent (frozen), or computed now for a draft."""
     if committee.snapshot is not None:
         return ReportData.model_validate_json(committee.snapshot)
-    return build(session, scope, committee, clock)
+    return build(session, scope, committee, clock, counting)

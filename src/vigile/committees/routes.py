@@ -176,12 +176,14 @@ def get_report(
     session: SessionDep,
     scope: ScopeDep,
     clock: ClockDep,
+    settings: SettingsDep,
     committee_id: int,
     lang: Lang = Lang.FR,
     format: Literal["html", "pdf"] = "html",
 ) -> Response:
     committee = service.get(session, scope, committee_id)
-    data = report.data(session, scope, committee, clock)
+    counting = CommitteePolicy.from_settings(settings).counting
+    data = report.data(session, scope, committee, clock, counting)
     line = views.status_line(committee)
     name = f"compte-rendu-{data.tenant}-{data.held_on.isoformat()}-{lang.value}"
     if format == "pdf":

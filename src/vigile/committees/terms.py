@@ -1,11 +1,11 @@
 """A tenant's committee terms (recurrence, first date, indicators) and the schedule.
 
-The recurrence is the offer's; until the contract slice carries it, it is set here per tenant.
+The recurrence is the offer's, read from the contract (``vigile contract set --committee``);
+when the contract does not set it, the per-tenant committee setting here applies.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
@@ -25,23 +25,17 @@ from vigile.committees.schemas import (
 )
 from vigile.committees.types import Indicator, Recurrence
 from vigile.scope import CallerScope
+from vigile.tenants import contract_service
 from vigile.tenants import service as tenants
 
 Clock = Callable[[], datetime]
 
 
 def contract_recurrence(session: Session, scope: CallerScope, tenant_id: int) -> str | None:
-    """The offer's committee recurrence from the contract slice, when it is installed and set
-    (``"none"``: no committee subscribed); None leaves the committee setting in force.
-
-    Looked up at run time so that this slice works with or without the contract service.
-    """
-    try:
-        contract = importlib.import_module("vigile.tenants.contract_service")
-    except ModuleNotFoundError:
-        return None
-    value = getattr(contract.terms(session, scope, tenant_id), "committee_recurrence", None)
-    return None if value is None else str(getattr(value, "value", value))
+    """The offer's committee recurrence from the contract (``"none"``: no committee
+    subscribed); None when the contract does not set it, leaving the committee setting."""
+    value = contract_service.terms(session, scope, tenant_id).committee_recurrence
+    return None if value is None else value.value
 
 
 def _settings_row(session: Session, tenant_id: int) -> CommitteeSettings | None:

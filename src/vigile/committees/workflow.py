@@ -31,7 +31,8 @@ def send(
     if not service.participants(session, committee):
         raise InvalidInput("the report lists no participant: record them before sending")
     now = clock()
-    committee.snapshot = report.build(session, scope, committee, clock).model_dump_json()
+    frozen = report.build(session, scope, committee, clock, policy.counting)
+    committee.snapshot = frozen.model_dump_json()
     committee.status = ReportStatus.SENT.value
     committee.sent_at, committee.sent_by = now, scope.principal
     session.flush()
