@@ -58,28 +58,28 @@ class EventView:
         actual = folded.get(name.lower())
         return MISSING if actual is None else fields[actual]
 
+    # Cache look-ups use ``dict.get`` with a sentinel: a missed ``try: d[k]`` costs an
+    # exception, and every field misses once per event.
     def text(self, name: str) -> Text | None:
         """String form of a field (``None`` when absent or null)."""
-        try:
-            return self._text[name]
-        except KeyError:
+        text = self._text.get(name, MISSING)
+        if text is MISSING:
             value = self.get(name)
             text = None if value is MISSING else to_text(value)
             self._text[name] = text
-            return text
+        return text  # type: ignore[no-any-return]
 
     def lower(self, name: str) -> Text | None:
         """Lower-cased string form of a field, computed once per event."""
-        try:
-            return self._lower[name]
-        except KeyError:
+        low = self._lower.get(name, MISSING)
+        if low is MISSING:
             text = self.text(name)
             if isinstance(text, tuple):
-                low: Text | None = tuple(t.lower() for t in text)
+                low = tuple(t.lower() for t in text)
             else:
                 low = None if text is None else text.lower()
             self._lower[name] = low
-            return low
+        return low  # type: ignore[no-any-return]
 
     def all_texts(self, lower: bool) -> list[str]:
         """Every field value as text (keyword searches match any field)."""
