@@ -195,6 +195,7 @@ class Settings(BaseSettings):
         default=None, description="HMAC-SHA256 key signing containment webhooks."
     )
     actions_webhook_timeout: float = Field(default=10, gt=0, description="Seconds.")
+
     @property
     def effective_database_url(self) -> str:
         """The configured database URL, or the embedded SQLite file under the data dir."""

@@ -94,6 +94,16 @@ def test_payload_channel_does_not_route(rules: RuleSet, log: str, expected: list
     assert _titles(matched) == expected
 
 
+@pytest.mark.parametrize("log", ["Microsoft-Windows-Bits-Client/Operational", "Security"])
+def test_flattened_record_routes_like_the_nested_one(rules: RuleSet, log: str) -> None:
+    # The live pipeline matches flattened fields (parsed at ingest, then spooled as JSON).
+    event = cleared(log)
+    flat = orjson.loads(orjson.dumps(flatten_event(event)))
+    assert flat["Channel"] == log
+    assert _titles(rules.match(flat)) == _titles(rules.match(event))
+    assert _titles(rules.match(flat)) != []
+
+
 def test_system_channel_still_routes(rules: RuleSet) -> None:
     event = cleared("Security")
     event["Event"]["System"]["Channel"] = "Application"  # not the rules' log source

@@ -38,7 +38,7 @@ import orjson
 
 from vigile.detection.cache import load_cached, store_cached
 from vigile.detection.event import EventView
-from vigile.detection.flatten import flatten_event
+from vigile.detection.flatten import SYSTEM_CHANNEL, flatten_event
 from vigile.detection.index import Bucket, LiteralIndex, canonical, scan_text, values_text
 from vigile.detection.model import LoadReport, Rule
 from vigile.detection.rulefiles import rule_files
@@ -156,7 +156,8 @@ class RuleSet:
     def _route(self, fields: Mapping[str, Any], logsource: LogSource | None) -> Bucket | None:
         if logsource is not None:
             return self._logsource_bucket(logsource)
-        channel = fields.get("Channel")
+        # A flattened record whose payload had its own Channel keeps the System one aside.
+        channel = fields.get(SYSTEM_CHANNEL) or fields.get("Channel")
         if not isinstance(channel, str):
             channel = EventView(fields).lower("Channel")  # other-case field name
             if not isinstance(channel, str):

@@ -27,6 +27,11 @@ from typing import Any
 _ATTRS = "#attributes"
 _TEXT = "#text"
 
+# The event's *System* channel, kept under this internal name when a payload field named
+# ``Channel`` (e.g. ``UserData.LogFileCleared.Channel``, the log that was cleared) takes the
+# flat ``Channel``: routing reads it, so a flattened event routes like the nested record.
+SYSTEM_CHANNEL = "\x00System.Channel"
+
 
 def _scalar(value: Any) -> Any:
     """Unwrap ``{"#text": x, "#attributes": …}`` to ``x``."""
@@ -97,9 +102,12 @@ def flatten_event(event: Mapping[str, Any]) -> dict[str, Any]:
     system = root.get("System")
     if isinstance(system, dict):
         _flatten_system(system, out)
+    system_channel = out.get("Channel")
     for section in ("EventData", "UserData"):
         if section in root:
             _flatten_payload(root[section], out)
+    if system_channel is not None and out.get("Channel") != system_channel:
+        out[SYSTEM_CHANNEL] = system_channel
     eid = out.get("EventID")
     if isinstance(eid, str) and eid.isdigit():
         out["EventID"] = int(eid)

@@ -33,6 +33,7 @@ from vigile.detection.analysis import (
     strip_routed,
 )
 from vigile.detection.compiler import RuleCompileError, compile_rule_conditions
+from vigile.detection.flatten import SYSTEM_CHANNEL
 from vigile.detection.model import Rule, RuleProblem
 from vigile.detection.rulefiles import rule_files
 
@@ -42,7 +43,7 @@ __all__ = ["ROUTED_FIELDS", "ROUTE_CHANNEL", "load_files", "rule_files", "window
 # channel; they are renamed to this field, which only routing reads (a rule's own ``Channel``
 # test keeps reading the flattened ``Channel``, where a payload field of that name wins — e.g.
 # ``UserData.LogFileCleared.Channel``, the log that was cleared).
-ROUTE_CHANNEL = "\x00System.Channel"
+ROUTE_CHANNEL = SYSTEM_CHANNEL
 ROUTED_FIELDS = frozenset({ROUTE_CHANNEL, "EventID"})
 _pipeline: ProcessingPipeline | None = None
 

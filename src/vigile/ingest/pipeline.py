@@ -20,10 +20,10 @@ from vigile.config import Settings
 from vigile.detection.engine import RuleSet
 from vigile.events.store import EventStore
 from vigile.ingest.detect import Detector
+from vigile.ingest.observers import batch_observer
 from vigile.ingest.runtime import IngestRuntime
 from vigile.ingest.worker import Worker
 from vigile.rules.active import ActiveRules
-from vigile.sources.tracker import SourceTracker
 from vigile.spool.api import SpoolBackend
 
 log = logging.getLogger(__name__)
@@ -38,8 +38,9 @@ def build_worker(
     ruleset: RuleSet | None = None,
 ) -> Worker:
     """A worker with the rules in force (imported rule sets + ``VIGILE_RULES``; or exactly
-    ``ruleset`` for every tenant), detection processes, batch size and source health."""
-    observe = SourceTracker(sessions, clock).observe
+    ``ruleset`` for every tenant), detection processes, batch size, and the observers of
+    each batch (source health, assets seen)."""
+    observe = batch_observer(sessions, clock)
     policy = AlertPolicy.from_settings(settings)
     if ruleset is not None:
         detector = Detector(ruleset, settings.worker_processes)

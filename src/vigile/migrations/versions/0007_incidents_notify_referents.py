@@ -14,7 +14,6 @@ from alembic import op
 
 import vigile.db
 
-
 revision: str = "0007"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
