@@ -19,8 +19,16 @@ from vigile.committees.schemas import ActionIn, CommitteeSettingsIn, ReportData
 from vigile.committees.types import Indicator, Lang
 from vigile.committees.views import status_line
 from vigile.db import transaction
+from vigile.tenants import perimeter_service as perimeter
+from vigile.tenants.contract_schemas import PerimeterChangeIn, PerimeterChangeKind
 
+IN_PERIOD = "Migration du pare-feu vers FortiOS 7.4"
+BEFORE_PERIOD = "Ajout d'un serveur de fichiers"
 FRENCH = [
+    "Évolutions du périmètre surveillé déclarées sur la période",
+    IN_PERIOD,
+    "Version logicielle",
+    "fw01",
     "Compte-rendu du comité opérationnel",
     "Participants",
     "Alice Martin",
@@ -41,6 +49,8 @@ FRENCH = [
     "brouillon",
 ]
 ENGLISH = [
+    "Changes to the monitored perimeter declared in the period",
+    "Software version",
     "Operational committee report",
     "Participants",
     "Alice Martin",
@@ -63,6 +73,15 @@ def data(db: sessionmaker[Session], clock: FakeClock) -> tuple[ReportData, objec
     seed_alerts(db, clock)
     clock.now = paris(date(2026, 12, 18), 9)
     with transaction(db) as session:
+        # Perimeter changes: one inside the period (2026-11-18 .. 2026-12-17), one before it.
+        for day, text in ((date(2026, 12, 1), IN_PERIOD), (date(2026, 10, 1), BEFORE_PERIOD)):
+            change = PerimeterChangeIn(
+                changed_on=day,
+                kind=PerimeterChangeKind.SOFTWARE_VERSION,
+                description=text,
+                affected_assets=["fw01"],
+            )
+            perimeter.declare_change(session, OP, "acme", change)
         chosen = CommitteeSettingsIn(indicators=list(Indicator))
         terms.set_settings(session, OP, "acme", chosen, clock)
         service.record(session, OP, committee(date(2026, 11, 18)), POLICY, clock)
@@ -79,6 +98,7 @@ def test_french_and_english_html_have_every_section(data: tuple[ReportData, obje
     english = render.html(built, line, Lang.EN)  # type: ignore[arg-type]
     assert [s for s in FRENCH if s not in french.replace("&#39;", "'")] == []
     assert [s for s in ENGLISH if s not in english] == []
+    assert "serveur de fichiers" not in french  # declared before the period
     assert french.count("<svg") >= 5 and "<script" not in french
     assert "Mimikatz" in english and "Port scan" in english
 

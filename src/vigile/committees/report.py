@@ -15,7 +15,9 @@ from vigile.assets.types import Counting
 from vigile.committees import actions, providers, service, terms
 from vigile.committees.models import Committee
 from vigile.committees.schemas import ActionOut, ParticipantOut, ReportData
+from vigile.pagination import PageRequest
 from vigile.scope import CallerScope
+from vigile.tenants import perimeter_service as perimeter
 from vigile.tenants import service as tenants
 
 
@@ -62,6 +64,9 @@ def build(
         indicators=providers.compute(ctx, chosen),
         incidents_source="incidents" if source == "incidents" else "alerts",
         incidents=incidents,
+        perimeter_changes=perimeter.list_changes(
+            session, scope, tenant.slug, PageRequest(limit=1000), period_from, period_to
+        )[0],
         decisions=service.decisions(session, committee),
         actions=[
             ActionOut(

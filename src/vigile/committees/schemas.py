@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from vigile.committees.types import ActionStatus, Indicator, Recurrence, ReportStatus
+from vigile.tenants.contract_schemas import PerimeterChangeOut
 
 DEFAULT_INDICATORS = [
     Indicator.ALERTS_PER_LEVEL,
@@ -255,6 +256,9 @@ class ReportData(BaseModel):
     indicators: list[IndicatorResult]
     incidents_source: Literal["incidents", "alerts"]
     incidents: list[IncidentRow]
+    # Art. 3: the client's declared changes, dated within the period (empty in reports sent
+    # before this section existed).
+    perimeter_changes: list[PerimeterChangeOut] = Field(default_factory=list)
     decisions: list[str]
     actions: list[ActionOut]
     notes: str
