@@ -11,7 +11,7 @@ import re2
 from vigile.detection.engine import ruleset_from_yaml
 from vigile.detection.index import canonical
 from vigile.detection.matchers import Regex
-from vigile.detection.regex_literals import min_length
+from vigile.detection.regex_literals import min_length, required_text
 
 
 @pytest.mark.parametrize(
@@ -38,6 +38,65 @@ def test_regex_shortcuts_agree_with_re2(pattern: str, flags: str) -> None:
     reference = re2.compile(full)
     regex = Regex(pattern, flags)
     texts = ["", "a", "abcd", "abcde", "ab\ncdef", "abc\ndefgh\n", "\n" * 6, "ab12c", "12", "yz"]
+    for text in texts:
+        assert regex.search(text) == (reference.search(text) is not None), (pattern, text)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "flags", "expected"),
+    [
+        (r"\w+`(?:\w+|-|.)`[\w+|\s]", "", (("`",), False)),
+        (r"(?i)\$\{`?e`?n`?v\}", "", (("${",), True)),
+        ("net\\s+User", "", (("User",), False)),
+        ("(?si:Abc)XY", "", (("abc",), True)),  # a scoped flag folds the whole pattern
+        ("(?-i:Abc)d", "", (("abc",), True)),  # conservative: any inline i
+        ("Mask", "i", (("ma",), True)),  # k and s cut (Kelvin sign, long s)
+        ("(?i)\u00e9t\u00e9", "", None),  # non-ASCII folded literal: no shortcut
+        ("a?b*", "", None),
+        (r"\pLabc", "", None),  # RE2-only syntax
+    ],
+)
+def test_required_text(
+    pattern: str, flags: str, expected: tuple[tuple[str, ...], bool] | None
+) -> None:
+    assert required_text(pattern, flags) == expected
+
+
+@pytest.mark.parametrize("flags", ["", "i", "s"])
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"\w+`(?:\w+|-|.)`[\w+|\s]",
+        r"\$\{`?e`?n`?v\}",
+        "net\\s+user",
+        "(?i:Abc)XY",
+        "mask|desk",
+        "\u00e9t\u00e9",
+        "Stra\u00dfe",
+    ],
+)
+def test_required_literals_agree_with_re2(pattern: str, flags: str) -> None:
+    full = f"(?{flags}){pattern}" if flags else pattern
+    reference = re2.compile(full)
+    regex = Regex(pattern, flags)
+    texts = [
+        "a`b`c",
+        "A`B`C ",
+        "${ENV}",
+        "${e`n`v}",
+        "NET  USER",
+        "net user",
+        "abcXY",
+        "ABCXY",
+        "ABCxy",
+        "MA\u212aK",
+        "DE\u017fK",
+        "\u00c9T\u00c9",
+        "\u00e9t\u00e9",
+        "STRASSE",
+        "stra\u00dfe",
+        "\u0130abcXY",
+    ]
     for text in texts:
         assert regex.search(text) == (reference.search(text) is not None), (pattern, text)
 

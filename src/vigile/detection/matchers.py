@@ -16,7 +16,7 @@ from typing import Any
 import re2
 
 from vigile.detection.event import MISSING, EventView, Text, to_text
-from vigile.detection.regex_literals import min_length
+from vigile.detection.regex_literals import min_length, required_text
 
 # A value longer than this is cut before a fallback (non-RE2) regex runs on it: with no nested
 # quantifiers (checked at compile time) that bounds the backtracking cost.
@@ -88,18 +88,25 @@ class Not(Node):
 class Regex:
     """A regular expression compiled with RE2, or with a bounded :mod:`re` fallback."""
 
-    __slots__ = ("_min", "_search", "flags", "pattern")
+    __slots__ = ("_fold", "_min", "_need", "_search", "flags", "pattern")
 
     def __init__(self, pattern: str, flags: str = "") -> None:
         self.pattern = pattern
         self.flags = flags
         self._min = 0
+        self._need: tuple[str, ...] = ()
+        self._fold = False
         self._search = self._compile()
 
     def _compile(self) -> Callable[[str], Any]:
         full = f"(?{self.flags}){self.pattern}" if self.flags else self.pattern
         # Texts shorter than any match are rejected by ``len`` (e.g. ``.{1000,}``).
         self._min = min_length(full)
+        # Texts containing none of the regex's required literals are rejected by ``in``
+        # tests, far cheaper than a regex search (e.g. the backtick of PowerShell token
+        # obfuscation, absent from nearly every command line).
+        required = required_text(self.pattern, self.flags)
+        self._need, self._fold = required if required is not None else ((), False)
         if (run := _DOT_RUN.fullmatch(self.pattern)) is not None:
             # ``.{n,}``: RE2 is slow on long texts with a large counted repetition; the same
             # test is "some line (any run without ``\n``, or the whole text with ``s``) has
@@ -118,7 +125,16 @@ class Regex:
         return lambda s: compiled.search(s[:FALLBACK_REGEX_MAX_INPUT])
 
     def search(self, text: str) -> bool:
-        return len(text) >= self._min and self._search(text) is not None
+        if len(text) < self._min:
+            return False
+        if self._need:
+            low = text.lower() if self._fold else text
+            for literal in self._need:
+                if literal in low:
+                    break
+            else:
+                return False
+        return self._search(text) is not None
 
     def __getstate__(self) -> tuple[str, str]:
         return (self.pattern, self.flags)

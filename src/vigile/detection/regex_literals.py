@@ -10,6 +10,7 @@ literals, because RE2 case folding also matches the Kelvin sign and the long s, 
 from __future__ import annotations
 
 import importlib
+import re
 from typing import Any
 
 # Python's own regex parser (private module, stable since 3.11; typeshed has no stubs).
@@ -51,30 +52,30 @@ def _split(run: str, fold: bool) -> Lits:
     return frozenset({best}) if best else None
 
 
-def _seq(items: Any, fold: bool) -> Lits:
+def _seq(items: Any, fold: bool, lower: bool = True) -> Lits:
     best: Lits = None
     run: list[str] = []
     for op, arg in items:
         if op is LITERAL:
-            run.append(chr(arg).lower())
+            run.append(chr(arg).lower() if lower else chr(arg))
             continue
         if run:
             best = _best(best, _split("".join(run), fold))
             run = []
         sub: Lits = None
         if op is SUBPATTERN:
-            sub = _seq(arg[-1], fold)
+            sub = _seq(arg[-1], fold, lower)
         elif op is BRANCH:
             union: set[str] = set()
             for branch in arg[1]:
-                lits = _seq(branch, fold)
+                lits = _seq(branch, fold, lower)
                 if lits is None:
                     union = set()
                     break
                 union |= lits
             sub = frozenset(union) if union else None
         elif op in (MAX_REPEAT, MIN_REPEAT) and arg[0] >= 1:
-            sub = _seq(arg[2], fold)
+            sub = _seq(arg[2], fold, lower)
         best = _best(best, sub)
     if run:
         best = _best(best, _split("".join(run), fold))
@@ -89,6 +90,34 @@ def regex_literals(pattern: str, flags: str) -> frozenset[str] | None:
         return None
     fold = "i" in flags or "(?i" in pattern
     return _seq(list(parsed), fold)
+
+
+# An inline flag group that may switch on case folding: ``(?i)``, ``(?si:``, ``(?s-i)``…
+_INLINE_I = re.compile(r"\(\?[a-zA-Z-]*i")
+
+
+def required_text(pattern: str, flags: str) -> tuple[tuple[str, ...], bool] | None:
+    """A cheap necessary condition of a match, for skipping the regex engine.
+
+    Returns ``(literals, folded)``: every text the regex matches contains one of
+    ``literals`` — as-is when ``folded`` is false, in the text's ``str.lower`` when it is
+    true (the regex, or part of it, is case-insensitive; the literals are then ASCII without
+    ``k``/``s``, whose RE2 case folding ``str.lower`` reproduces). ``None``: no such literal,
+    or syntax whose meaning Python's parser may not share with RE2.
+    """
+    if any(token in pattern for token in _RE2_ONLY):
+        return None
+    fold = "i" in flags or _INLINE_I.search(pattern) is not None
+    try:
+        parsed = sre_parse.parse(pattern)
+    except Exception:
+        return None
+    lits = _seq(list(parsed), fold, lower=fold)
+    if not lits:
+        return None
+    if fold and not all(lit.isascii() for lit in lits):
+        return None
+    return tuple(sorted(lits, key=len, reverse=True)), fold
 
 
 # RE2 syntax that Python's parser reads differently (POSIX classes ``[[:alpha:]]`` parse as a
