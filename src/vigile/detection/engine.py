@@ -18,8 +18,9 @@ How an event is matched without per-rule Python work for most rules:
    named ``Channel`` — the cleared log in log-cleared events — is what a rule's *own*
    ``Channel`` test reads, not the log source);
    other events go to the rules of the log source passed with them;
-2. prefilter — per routing bucket, one Hyperscan scan of the event's lower-cased values finds
-   which required literals occur (:mod:`vigile.detection.analysis`);
+2. prefilter — per routing bucket (a database of its own rules' needles), one Hyperscan
+   scan of the event's lower-cased values finds which required literals occur
+   (:mod:`vigile.detection.analysis`);
 3. only rules with a literal hit, plus the bucket's rules without any required literal, have
    their full condition evaluated.
 
@@ -54,7 +55,7 @@ class LogSource:
 
 
 class RuleSet:
-    """Compiled rules plus the routing index; picklable (with the per-channel literal indexes
+    """Compiled rules plus the routing index; picklable (with the per-bucket literal indexes
     built so far, Hyperscan databases included; buckets are rebuilt lazily)."""
 
     def __init__(self, rules: list[Rule], active: list[bool], report: LoadReport) -> None:
@@ -68,7 +69,7 @@ class RuleSet:
     def _init_index(self) -> None:
         self._buckets: dict[Any, Bucket] = {}
         self._shared: dict[tuple[int, ...], Bucket] = {}
-        self._indexes: dict[Any, LiteralIndex] = {}
+        self._indexes: dict[tuple[int, ...], LiteralIndex] = {}
         self._by_channel: dict[str, list[Rule]] = {}
         self._any_channel: list[Rule] = []
         self._other: list[Rule] = []
@@ -84,12 +85,11 @@ class RuleSet:
                 self._other.append(rule)
 
     def __getstate__(self) -> dict[str, Any]:
-        indexes = {k: v for k, v in self._indexes.items() if isinstance(k, str)}
         return {
             "rules": self.rules,
             "active": self._active,
             "report": self.report,
-            "indexes": indexes,
+            "indexes": dict(self._indexes),
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -100,29 +100,34 @@ class RuleSet:
         self._indexes.update(state.get("indexes", {}))
 
     def prepare(self) -> None:
-        """Build the literal index of every Windows channel now (e.g. before forking workers,
-        so that they share it instead of each building it on first use)."""
+        """Build the literal index of every Windows (channel, event id) bucket that rules name
+        now (e.g. before forking workers, so that they share them instead of each building
+        them on first use; the cache holds them too)."""
         for channel, rules in self._by_channel.items():
-            if channel not in self._indexes:
-                self._indexes[channel] = LiteralIndex(rules + self._any_channel)
+            event_ids: set[str] = set()
+            for rule in rules + self._any_channel:
+                if rule.event_ids is not None:
+                    event_ids |= rule.event_ids
+            self._windows_bucket(channel, None)
+            for event_id in sorted(event_ids):
+                self._windows_bucket(channel, event_id)
 
     @property
     def active_rules(self) -> list[Rule]:
         """The rules that are applied to events."""
         return [r for r, a in zip(self.rules, self._active, strict=True) if a]
 
-    def _bucket_for(self, key: tuple[int, ...], group: Any) -> Bucket:
-        """Buckets with the same rules are shared; the literal index is shared per group."""
+    def _bucket_for(self, key: tuple[int, ...]) -> Bucket:
+        """Buckets with the same rules are shared, with one literal index of their own needles
+        (an index shared by a whole channel would report, per event, many needles of rules
+        routed elsewhere: one Python callback each)."""
         bucket = self._shared.get(key)
         if bucket is None:
-            index = self._indexes.get(group)
+            rules = [self.rules[i] for i in key]
+            index = self._indexes.get(key)
             if index is None:
-                if isinstance(group, str):
-                    members = self._by_channel.get(group, []) + self._any_channel
-                else:
-                    members = [self.rules[i] for i in key]
-                index = self._indexes[group] = LiteralIndex(members)
-            bucket = self._shared[key] = Bucket([self.rules[i] for i in key], index)
+                index = self._indexes[key] = LiteralIndex(rules)
+            bucket = self._shared[key] = Bucket(rules, index)
         return bucket
 
     def _windows_bucket(self, channel: str, event_id: str | None) -> Bucket:
@@ -137,7 +142,7 @@ class RuleSet:
                     if r.event_ids is None or (event_id is not None and event_id in r.event_ids)
                 )
             )
-            bucket = self._buckets[key] = self._bucket_for(picked, channel)
+            bucket = self._buckets[key] = self._bucket_for(picked)
         return bucket
 
     def _logsource_bucket(self, ls: LogSource) -> Bucket:
@@ -150,7 +155,7 @@ class RuleSet:
                 and r.category in (None, ls.category)
                 and r.service in (None, ls.service)
             )
-            bucket = self._buckets[ls] = self._bucket_for(picked, ls)
+            bucket = self._buckets[ls] = self._bucket_for(picked)
         return bucket
 
     def _route(self, fields: Mapping[str, Any], logsource: LogSource | None) -> Bucket | None:
@@ -339,7 +344,7 @@ def load_ruleset(
             return cached
     ruleset = compile_ruleset(paths, placeholders)
     if cache_dir is not None:
-        ruleset.prepare()  # the cache holds the channels' Hyperscan databases too
+        ruleset.prepare()  # the cache holds the buckets' Hyperscan databases too
         store_cached(cache_dir, rule_files(paths), placeholders or {}, ruleset)
     return ruleset
 
