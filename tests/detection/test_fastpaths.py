@@ -11,7 +11,7 @@ import re2
 from vigile.detection.engine import ruleset_from_yaml
 from vigile.detection.index import canonical
 from vigile.detection.matchers import Regex
-from vigile.detection.regex_literals import min_length, required_text
+from vigile.detection.regex_literals import glob_parts, min_length, required_text
 
 
 @pytest.mark.parametrize(
@@ -99,6 +99,35 @@ def test_required_literals_agree_with_re2(pattern: str, flags: str) -> None:
     ]
     for text in texts:
         assert regex.search(text) == (reference.search(text) is not None), (pattern, text)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        (r"^.*ipconfig.*\|.*find.*$", ("", "ipconfig", "|", "find", "")),
+        ("^a.*b$", ("a", "b")),
+        ("^a.b$", None),  # ``?`` wildcard: regex
+        ("^ab$", None),
+    ],
+)
+def test_glob_parts(pattern: str, expected: tuple[str, ...] | None) -> None:
+    assert glob_parts(pattern, "s") == expected
+    assert glob_parts(pattern, "is") is None
+
+
+def test_globs_agree_with_re2() -> None:
+    rng = random.Random(7)
+    alphabet = "ab|\n."
+    for _ in range(2000):
+        parts = [
+            "".join(rng.choices(alphabet, k=rng.randint(0, 2))) for _ in range(rng.randint(2, 5))
+        ]
+        pattern = "^" + ".*".join(re2.escape(p) for p in parts) + "$"
+        assert glob_parts(pattern, "s") is not None
+        regex, reference = Regex(pattern, "s"), re2.compile(f"(?s){pattern}")
+        for _ in range(20):
+            text = "".join(rng.choices(alphabet, k=rng.randint(0, 8)))
+            assert regex.search(text) == (reference.search(text) is not None), (pattern, text)
 
 
 _OLD_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\[u/]")

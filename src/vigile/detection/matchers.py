@@ -8,6 +8,7 @@ a value is lower-cased once per event (:class:`~vigile.detection.event.EventView
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from typing import Any
 import re2
 
 from vigile.detection.event import MISSING, EventView, Text, to_text
-from vigile.detection.regex_literals import min_length, required_text
+from vigile.detection.regex_literals import glob_parts, min_length, required_text
 
 # A value longer than this is cut before a fallback (non-RE2) regex runs on it: with no nested
 # quantifiers (checked at compile time) that bounds the backtracking cost.
@@ -85,6 +86,19 @@ class Not(Node):
         return not self.child.ev(e)
 
 
+def _glob(first: str, middle: tuple[str, ...], last: str, text: str) -> bool | None:
+    """``^first.*m1.*m2….*last$`` (``s`` flag) without a regex engine."""
+    if not text.startswith(first):
+        return None
+    pos = len(first)
+    for part in middle:
+        found = text.find(part, pos)
+        if found < 0:
+            return None
+        pos = found + len(part)
+    return True if len(text) - len(last) >= pos and text.endswith(last) else None
+
+
 class Regex:
     """A regular expression compiled with RE2, or with a bounded :mod:`re` fallback."""
 
@@ -107,6 +121,10 @@ class Regex:
         # obfuscation, absent from nearly every command line).
         required = required_text(self.pattern, self.flags)
         self._need, self._fold = required if required is not None else ((), False)
+        if (parts := glob_parts(self.pattern, self.flags)) is not None:
+            # A ``*`` wildcard: ``startswith``/``find``/``endswith`` decide it exactly.
+            self._need = ()
+            return functools.partial(_glob, parts[0], parts[1:-1], parts[-1])
         if (run := _DOT_RUN.fullmatch(self.pattern)) is not None:
             # ``.{n,}``: RE2 is slow on long texts with a large counted repetition; the same
             # test is "some line (any run without ``\n``, or the whole text with ``s``) has

@@ -17,6 +17,8 @@ from typing import Any
 sre_parse: Any = importlib.import_module("re._parser")
 _constants: Any = importlib.import_module("re._constants")
 BRANCH, LITERAL = _constants.BRANCH, _constants.LITERAL
+ANY, AT, MAXREPEAT = _constants.ANY, _constants.AT, _constants.MAXREPEAT
+AT_BEGINNING, AT_END = _constants.AT_BEGINNING, _constants.AT_END
 MAX_REPEAT, MIN_REPEAT = _constants.MAX_REPEAT, _constants.MIN_REPEAT
 SUBPATTERN = _constants.SUBPATTERN
 
@@ -138,3 +140,40 @@ def min_length(pattern: str) -> int:
     except Exception:  # syntax Python's parser does not accept (RE2-only): no bound
         return 0
     return max(low, 0)
+
+
+def glob_parts(pattern: str, flags: str) -> tuple[str, ...] | None:
+    """The literal parts of a Sigma ``*`` wildcard compiled as ``^lit.*lit…$`` with the ``s``
+    flag (no ``i``), or ``None`` for any other regex.
+
+    ``("a", "b", "")`` stands for ``^a.*b.*$``: the first part starts the text, the last ends
+    it (empty: no anchor), the others occur in order between — tested with ``str.find``
+    (leftmost occurrences are always a valid choice for ``*``-only patterns).
+    """
+    if flags != "s" or not (pattern.startswith("^") and pattern.endswith("$")):
+        return None
+    if any(token in pattern for token in _RE2_ONLY) or "(?" in pattern:
+        return None
+    try:
+        items = list(sre_parse.parse(pattern))
+    except Exception:
+        return None
+    if len(items) < 2 or items[0] != (AT, AT_BEGINNING) or items[-1] != (AT, AT_END):
+        return None
+    parts: list[str] = []
+    run: list[str] = []
+    for op, arg in items[1:-1]:
+        if op is LITERAL:
+            run.append(chr(arg))
+        elif (
+            op is MAX_REPEAT
+            and arg[0] == 0
+            and arg[1] is MAXREPEAT
+            and list(arg[2]) == [(ANY, None)]
+        ):
+            parts.append("".join(run))
+            run = []
+        else:
+            return None
+    parts.append("".join(run))
+    return tuple(parts) if len(parts) >= 2 else None
