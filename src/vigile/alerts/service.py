@@ -6,25 +6,26 @@ Every change is recorded twice in the same transaction: in the alert's timeline
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from vigile.alerts import evidence as ev
 from vigile.alerts.intake import add_evidence, join
-from vigile.alerts.models import Alert, AlertEvent, AlertEvidence
+from vigile.alerts.models import Alert, AlertEvent, AlertEvidence, RuleException
 from vigile.alerts.policy import MAX_CLOCK_SKEW, AlertPolicy
 from vigile.alerts.rules import active_exception
 from vigile.alerts.schemas import AlertInput, criticality
 from vigile.alerts.types import AlertState, EventKind, RaiseStatus, Verdict
 from vigile.audit import service as audit
 from vigile.auth import service as auth
-from vigile.errors import Conflict, InvalidInput, NotFound
+from vigile.errors import Conflict, InvalidInput, NotFound, VigileError
 from vigile.scope import CallerScope, Role
 from vigile.service_levels import Deadline, Level, ServiceLevelError, compute_deadline, require_utc
 from vigile.tenants import service as tenants
@@ -111,6 +112,238 @@ def raise_alert(
         session, scope, alert, EventKind.RAISED, now, details=details | {"sla": deadline.reason}
     )
     return RaiseOutcome(RaiseStatus.CREATED, alert)
+
+
+_CHUNK = 300  # rows per IN (...) query: a bound on SQL parameters
+
+
+@dataclass
+class _Open:
+    """An alert touched by a batch, with its kept evidence hashes and merged assets."""
+
+    alert: Alert
+    kept: set[str]
+    assets: ev.Assets | None = None  # merged assets to write back (None: unchanged)
+    pending: list[tuple[dict[str, Any], datetime]] = field(default_factory=list)
+
+
+def raise_alerts(
+    session: Session,
+    scope: CallerScope,
+    detections: Sequence[tuple[int, AlertInput]],
+    clock: Clock,
+    policy: AlertPolicy | None = None,
+) -> list[RaiseOutcome | Exception]:
+    """:func:`raise_alert` for a batch of ``(tenant id, detection)``, in the caller's
+    transaction, with the same outcome as raising them one by one in order: each tenant,
+    exception list, service terms and the open alerts of the batch's dedup keys are read
+    once, new alerts and their evidence are inserted together, and each created alert still
+    gets its timeline row and its audit entry. A detection that cannot be raised (tenant
+    gone, invalid level or time) gets its error in the result instead of an outcome."""
+    policy = policy or AlertPolicy()
+    scope.require_provider()
+    now = clock()
+    out: list[RaiseOutcome | Exception] = [InvalidInput("not raised")] * len(detections)
+    known: dict[int, int | Exception] = {}
+    prepared: list[tuple[int, int, AlertInput, datetime, Level]] = []
+    for i, (tenant_id, detection) in enumerate(detections):
+        tenant = known.get(tenant_id)
+        if tenant is None:
+            try:
+                tenant = tenants.get_tenant_by_id(session, scope, tenant_id).id
+            except (VigileError, ValueError) as exc:
+                tenant = exc
+            known[tenant_id] = tenant
+        try:
+            if isinstance(tenant, Exception):
+                raise tenant
+            raised = require_utc(detection.raised_at or now, "raised_at")
+            if raised > now + MAX_CLOCK_SKEW:
+                raise InvalidInput(f"raised_at {raised.isoformat()} is in the future")
+            prepared.append((i, tenant, detection, raised, criticality(detection.rule_level)))
+        except (VigileError, ValueError) as exc:
+            out[i] = exc
+    if not prepared:
+        return out
+    tenant_ids = sorted({t for _, t, _, _, _ in prepared})
+    excepted = {
+        (row.tenant_id, row.rule_id): row
+        for row in session.scalars(
+            select(RuleException).where(
+                RuleException.tenant_id.in_(tenant_ids), RuleException.revoked_at.is_(None)
+            )
+        )
+    }
+    keyed: list[tuple[int, int, AlertInput, datetime, Level, str]] = []
+    for i, tenant, detection, raised, level in prepared:
+        rule_exc = excepted.get((tenant, detection.rule_id))
+        if rule_exc is not None:
+            out[i] = RaiseOutcome(RaiseStatus.SUPPRESSED, None, rule_exc.reason)
+            continue
+        key = ev.dedup_key(detection.rule_id, detection.events[0], detection.key_fields)
+        keyed.append((i, tenant, detection, raised, level, key))
+    window = policy.dedup_window
+    candidates = _open_alerts(session, keyed, window) if window else {}
+    touched = _with_evidence(session, [a for group in candidates.values() for a in group])
+    created: list[tuple[Alert, Deadline]] = []
+    deadlines: dict[tuple[int, Level, datetime], Deadline] = {}
+    for i, tenant, detection, raised, level, key in keyed:
+        assets = ev.extract_assets(detection.events)
+        group = candidates.setdefault((tenant, detection.rule_id, key), [])
+        if window:
+            joined = next(
+                (
+                    a
+                    for a in reversed(group)
+                    if a.last_seen_at >= raised - window and a.raised_at <= raised + window
+                ),
+                None,
+            )
+            if joined is not None:
+                _join_open(touched[id(joined)], detection, assets, raised, policy)
+                out[i] = RaiseOutcome(RaiseStatus.JOINED, joined)
+                continue
+        dkey = (tenant, level, raised)
+        if dkey not in deadlines:
+            deadlines[dkey] = _deadline(session, scope, tenant, level, raised)
+        deadline = deadlines[dkey]
+        alert = _new_alert(tenant, detection, key, assets, level, raised, deadline)
+        group.append(alert)
+        opened = touched[id(alert)] = _Open(alert, set())
+        opened.pending += [(e, raised) for e in _new_evidence(opened, detection.events, policy)]
+        created.append((alert, deadline))
+        out[i] = RaiseOutcome(RaiseStatus.CREATED, alert)
+    for opened in touched.values():
+        if opened.assets is not None:
+            opened.alert.assets = orjson.dumps(opened.assets.to_dict()).decode()
+    session.add_all(alert for alert, _ in created)
+    session.flush()  # ids of the new alerts; updates of the joined ones
+    evidence_rows = [
+        {
+            "alert_id": o.alert.id,
+            "content_hash": ev.content_hash(event),
+            "event": ev.canonical_json(event),
+            "seen_at": seen,
+        }
+        for o in touched.values()
+        for event, seen in o.pending
+    ]
+    if evidence_rows:
+        session.execute(insert(AlertEvidence), evidence_rows)
+    for alert, deadline in created:
+        details = {"rule_id": alert.rule_id, "level": alert.level, "due_at": _iso(alert.due_at)}
+        _record(
+            session, scope, alert, EventKind.RAISED, now, details=details | {"sla": deadline.reason}
+        )
+    return out
+
+
+def _open_alerts(
+    session: Session,
+    keyed: Sequence[tuple[int, int, AlertInput, datetime, Level, str]],
+    window: Any,
+) -> dict[tuple[int, str, str], list[Alert]]:
+    """Open alerts that detections of the batch may join, per key, oldest first."""
+    keys = sorted({(t, d.rule_id, key) for _, t, d, _, _, key in keyed})
+    if not keys:
+        return {}
+    low = min(r for _, _, _, r, _, _ in keyed) - window
+    high = max(r for _, _, _, r, _, _ in keyed) + window
+    cols = (Alert.tenant_id, Alert.rule_id, Alert.dedup_key)
+    found: dict[tuple[int, str, str], list[Alert]] = defaultdict(list)
+    for start in range(0, len(keys), _CHUNK):
+        rows = session.scalars(
+            select(Alert)
+            .where(
+                tuple_(*cols).in_(keys[start : start + _CHUNK]),
+                Alert.state != AlertState.CLOSED,
+                Alert.last_seen_at >= low,
+                Alert.raised_at <= high,
+            )
+            .order_by(Alert.id)
+        )
+        for alert in rows:
+            found[(alert.tenant_id, alert.rule_id, alert.dedup_key)].append(alert)
+    return found
+
+
+def _with_evidence(session: Session, alerts: list[Alert]) -> dict[int, _Open]:
+    """The alerts (by ``id()``) with the hashes of the evidence they keep."""
+    kept: dict[int, set[str]] = defaultdict(set)
+    ids = [a.id for a in alerts]
+    for start in range(0, len(ids), _CHUNK):
+        rows = session.execute(
+            select(AlertEvidence.alert_id, AlertEvidence.content_hash).where(
+                AlertEvidence.alert_id.in_(ids[start : start + _CHUNK])
+            )
+        )
+        for alert_id, digest in rows:
+            kept[alert_id].add(digest)
+    return {id(a): _Open(a, kept[a.id]) for a in alerts}
+
+
+def _new_alert(
+    tenant_id: int,
+    detection: AlertInput,
+    key: str,
+    assets: ev.Assets,
+    level: Level,
+    raised: datetime,
+    deadline: Deadline,
+) -> Alert:
+    return Alert(
+        tenant_id=tenant_id,
+        rule_id=detection.rule_id,
+        rule_title=detection.rule_title,
+        rule_version=detection.rule_version,
+        sigma_level=detection.rule_level,
+        level=int(level),
+        original_level=int(level),
+        state=AlertState.NEW.value,
+        dedup_key=key,
+        host=assets.hosts[0] if assets.hosts else None,
+        assets=orjson.dumps(assets.to_dict()).decode(),
+        raised_at=raised,
+        last_seen_at=raised,
+        match_count=1,
+        due_at=deadline.due_at,
+        sla_reason=deadline.reason,
+        wall_clock=deadline.wall_clock,
+    )
+
+
+def _new_evidence(
+    opened: _Open, events: list[dict[str, Any]], policy: AlertPolicy
+) -> list[dict[str, Any]]:
+    """The events to keep (not kept yet, within the policy's maximum), noted as kept."""
+    new: list[dict[str, Any]] = []
+    for event in events:
+        digest = ev.content_hash(event)
+        if digest in opened.kept or len(opened.kept) >= policy.evidence_max:
+            continue
+        opened.kept.add(digest)
+        new.append(event)
+    return new
+
+
+def _join_open(
+    opened: _Open,
+    detection: AlertInput,
+    assets: ev.Assets,
+    raised: datetime,
+    policy: AlertPolicy,
+) -> None:
+    """:func:`vigile.alerts.intake.join` on an alert loaded by the batch (same rules)."""
+    alert = opened.alert
+    added = _new_evidence(opened, detection.events, policy)
+    if added:
+        opened.pending += [(event, raised) for event in added]
+    elif all(ev.content_hash(e) in opened.kept for e in detection.events):
+        return  # a replay of matches already counted: idempotent
+    alert.match_count += 1
+    alert.last_seen_at = max(alert.last_seen_at, raised)
+    base = opened.assets or ev.Assets.from_dict(orjson.loads(alert.assets))
+    opened.assets = base.merge(assets)
 
 
 def get_alert(session: Session, scope: CallerScope, alert_id: int) -> Alert:
