@@ -102,28 +102,30 @@ def _glob(first: str, middle: tuple[str, ...], last: str, text: str) -> bool | N
 class Regex:
     """A regular expression compiled with RE2, or with a bounded :mod:`re` fallback."""
 
-    __slots__ = ("_fold", "_min", "_need", "_search", "flags", "pattern")
+    __slots__ = ("_fold", "_glob", "_min", "_need", "_search", "flags", "pattern")
 
     def __init__(self, pattern: str, flags: str = "") -> None:
         self.pattern = pattern
         self.flags = flags
-        self._min = 0
-        self._need: tuple[str, ...] = ()
-        self._fold = False
+        self._analyse()
         self._search = self._compile()
 
-    def _compile(self) -> Callable[[str], Any]:
+    def _analyse(self) -> None:
+        """Shortcuts derived from the pattern (pickled with it: parsing costs at start-up)."""
         full = f"(?{self.flags}){self.pattern}" if self.flags else self.pattern
         # Texts shorter than any match are rejected by ``len`` (e.g. ``.{1000,}``).
         self._min = min_length(full)
+        # A ``*`` wildcard: ``startswith``/``find``/``endswith`` decide it exactly.
+        self._glob = glob_parts(self.pattern, self.flags)
         # Texts containing none of the regex's required literals are rejected by ``in``
         # tests, far cheaper than a regex search (e.g. the backtick of PowerShell token
         # obfuscation, absent from nearly every command line).
-        required = required_text(self.pattern, self.flags)
+        required = None if self._glob is not None else required_text(self.pattern, self.flags)
         self._need, self._fold = required if required is not None else ((), False)
-        if (parts := glob_parts(self.pattern, self.flags)) is not None:
-            # A ``*`` wildcard: ``startswith``/``find``/``endswith`` decide it exactly.
-            self._need = ()
+
+    def _compile(self) -> Callable[[str], Any]:
+        full = f"(?{self.flags}){self.pattern}" if self.flags else self.pattern
+        if (parts := self._glob) is not None:
             return functools.partial(_glob, parts[0], parts[1:-1], parts[-1])
         if (run := _DOT_RUN.fullmatch(self.pattern)) is not None:
             # ``.{n,}``: RE2 is slow on long texts with a large counted repetition; the same
@@ -154,11 +156,11 @@ class Regex:
                 return False
         return self._search(text) is not None
 
-    def __getstate__(self) -> tuple[str, str]:
-        return (self.pattern, self.flags)
+    def __getstate__(self) -> tuple[Any, ...]:
+        return (self.pattern, self.flags, self._min, self._glob, self._need, self._fold)
 
-    def __setstate__(self, state: tuple[str, str]) -> None:
-        self.pattern, self.flags = state
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self.pattern, self.flags, self._min, self._glob, self._need, self._fold = state
         self._search = self._compile()
 
 
