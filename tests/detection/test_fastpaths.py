@@ -192,3 +192,26 @@ detection:
         Image|endswith: '\\\\cmd.exe'
     condition: sel
 """
+
+
+@pytest.mark.parametrize(
+    "network", ["10.0.0.0/8", "192.168.1.0/24", "0.0.0.0/0", "fe80::/10", "::1/128", "10.1.2.3/32"]
+)
+def test_cidr_integer_test_agrees_with_ipaddress(network: str) -> None:
+    import ipaddress
+
+    from vigile.detection.matchers import Cidr
+
+    node = Cidr("x", [network])
+    net = ipaddress.ip_network(network, strict=False)
+    rng = random.Random(network)
+    texts = ["10.1.2.3", " 10.1.2.3 ", "fe80::1%eth0", "::ffff:10.0.0.1", "::1", "bad", "", "1.2.3"]
+    texts += [str(ipaddress.IPv4Address(rng.getrandbits(32))) for _ in range(200)]
+    texts += [str(ipaddress.IPv6Address((0xFE80 << 112) | rng.getrandbits(64))) for _ in range(50)]
+    for text in texts:
+        try:
+            ip = ipaddress.ip_address(text.strip())
+            expected = ip.version == net.version and ip in net
+        except ValueError:
+            expected = False
+        assert node._test(text) == expected, (network, text)

@@ -322,19 +322,34 @@ class Compare(Node):
         return False
 
 
+@functools.lru_cache(maxsize=8192)
+def _ip_number(text: str) -> tuple[int, int] | None:
+    """(version, integer) of an IP address text, or ``None`` (cached: rules with dozens of
+    ``cidr`` values test the same event field once per network)."""
+    try:
+        ip = ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+    return ip.version, int(ip)
+
+
 class Cidr(Node):
-    __slots__ = ("field", "networks")
+    __slots__ = ("_masks", "field", "networks")
 
     def __init__(self, field: str, networks: list[str]) -> None:
         self.field = field
         self.networks = tuple(ipaddress.ip_network(n, strict=False) for n in networks)
+        # ``ip in network`` is ``ip & netmask == network address`` on the integers.
+        self._masks = tuple(
+            (n.version, int(n.netmask), int(n.network_address)) for n in self.networks
+        )
 
     def _test(self, s: str) -> bool:
-        try:
-            ip = ipaddress.ip_address(s.strip())
-        except ValueError:
+        ip = _ip_number(s)
+        if ip is None:
             return False
-        return any(ip.version == n.version and ip in n for n in self.networks)
+        version, number = ip
+        return any(v == version and number & mask == net for v, mask, net in self._masks)
 
     def ev(self, e: EventView) -> bool:
         return _any_text(e.text(self.field), self._test)
