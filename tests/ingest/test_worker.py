@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -87,8 +88,9 @@ def test_events_stored_and_alerts_raised_once(
     spool = open_spool(settings)
     worker = Worker(spool, store, sessions, Detector(ruleset), clock, batch=4)
     # A crash after storing and raising but before the offset commit: the batch is replayed.
-    batch = spool.read(GROUP, 100)
-    worker._process(batch.records)
+    pending = worker._start(spool.read(GROUP, 100))
+    assert pending is not None
+    worker._process(pending)
     spool.close()
     spool = open_spool(settings)
     worker = Worker(spool, store, sessions, Detector(ruleset), clock, batch=4)
@@ -129,6 +131,48 @@ def test_events_stored_and_alerts_raised_once(
         )
         assert {e.tenant_id for e in hidden.items} == {alpha}
     assert store.count() == 10
+    spool.close()
+    store.close()
+    engine.dispose()
+
+
+class _FailOnce:
+    """An event store whose first ``add`` fails (a transient error mid-batch)."""
+
+    def __init__(self, store: DuckDbEventStore) -> None:
+        self.store, self.failed = store, False
+
+    def add(self, batch: list[Any]) -> int:
+        if not self.failed:
+            self.failed = True
+            raise RuntimeError("transient")
+        return self.store.add(batch)
+
+
+def test_a_failed_batch_is_retried_not_skipped(
+    settings: Settings, clock: Callable[[], datetime], tmp_path: Path
+) -> None:
+    world = build_world(settings, clock)
+    app = create_app(settings, clock=clock)
+    with TestClient(app) as client:
+        body = b"".join(orjson.dumps(sysmon(i)) + b"\n" for i in range(6))
+        response = client.post(
+            "/api/v1/ingest", content=body, headers=world.headers["ingest-alpha"]
+        )
+        assert response.status_code == 200
+    app.state.engine.dispose()
+    engine = make_engine(settings.effective_database_url)
+    sessions = make_sessionmaker(engine)
+    store = DuckDbEventStore(tmp_path / "events.duckdb")
+    spool = open_spool(settings)
+    failing: Any = _FailOnce(store)
+    worker = Worker(spool, failing, sessions, Detector(ruleset_from_yaml([RULE])), clock, batch=2)
+    with pytest.raises(RuntimeError):
+        worker.run_once()
+    assert worker.drain() == 6  # the failed batch first, then the rest
+    assert store.count() == 6 and spool.committed(GROUP) is not None
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(DetectionMark)) == 6
     spool.close()
     store.close()
     engine.dispose()

@@ -28,11 +28,11 @@ from vigile.db import transaction
 from vigile.detection.model import Rule
 from vigile.events.store import Event as StoredEvent
 from vigile.events.store import EventStore
-from vigile.ingest.detect import Detector
+from vigile.ingest.detect import Assets, Detector, Matched
 from vigile.ingest.envelope import Envelope
 from vigile.ingest.models import DetectionMark
 from vigile.scope import CallerScope, Role
-from vigile.spool.api import Record, SpoolBackend
+from vigile.spool.api import Batch, SpoolBackend
 
 GROUP = "pipeline"
 PIPELINE = CallerScope(principal="system:pipeline", role=Role.ADMIN, tenant_ids=None)
@@ -43,8 +43,9 @@ InForce = Callable[[int, Rule], bool]
 """Whether a rule is in force for a tenant (rule sets enabled for it)."""
 Reload = Callable[[], Detector | None]
 """Called between batches: a detector for changed rules, or None (nothing changed)."""
-Observe = Callable[[Sequence[tuple[int, Envelope]]], None]
-"""Called with each batch's events once stored (source health)."""
+Observe = Callable[[Sequence[tuple[int, Envelope]], Assets | None], None]
+"""Called with each batch's events once stored, and the assets they name per tenant
+(found by the detection processes): source health, assets seen."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,19 @@ class BatchReport:
     joined: int
     suppressed: int
     skipped: int
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A batch read from the spool, decoded, its matching started (or done)."""
+
+    batch: Batch
+    envelopes: list[tuple[int, Envelope]]
+    encoded: list[bytes]
+    skipped: int
+    match: Callable[[], Matched]
+    detector: Detector
+    matched: Matched | None = None
 
 
 class Worker:
@@ -88,17 +102,50 @@ class Worker:
         self.reload, self.reload_every, self.observe = reload, reload_every, observe
         self._reloaded = time.monotonic()
         self.processed = 0
+        self._current: _Pending | None = None  # read, not yet committed (retried on failure)
+        self._next: _Pending | None = None  # read ahead, being matched
 
     def run_once(self, timeout: float = 0.0) -> BatchReport | None:
-        """Process the next batch (waiting up to ``timeout``); None when there was none."""
+        """Process the next batch (waiting up to ``timeout``); None when there was none.
+
+        While the detection processes match a batch, the previous one is stored and its
+        alerts raised: the next batch is read ahead (its records stay uncommitted until it is
+        processed) and its matching started before this one's results are written. A batch
+        that fails stays the current one and is retried by the next call, never skipped.
+        """
         self._maybe_reload()
-        batch = self.spool.read(GROUP, self.batch, timeout)
-        if not batch.records:
+        if self._current is None:
+            self._current = self._next or self._start(self.spool.read(GROUP, self.batch, timeout))
+            self._next = None
+        current = self._current
+        if current is None:
             return None
-        report = self._process(batch.records)
-        self.spool.commit(GROUP, batch.next_offset)
+        if self._next is None and self.detector.processes > 1:
+            self._next = self._start(self.spool.read(GROUP, self.batch, 0.0))
+        report = self._process(current)
+        self.spool.commit(GROUP, current.batch.next_offset)
+        self._current = None
         self.processed += report.records
         return report
+
+    def _start(self, batch: Batch) -> _Pending | None:
+        """Decode a batch read from the spool and start matching it (None: no records)."""
+        if not batch.records:
+            return None
+        envelopes: list[tuple[int, Envelope]] = []
+        encoded: list[bytes] = []
+        skipped = 0
+        for record in batch.records:
+            try:
+                envelopes.append((int(record.tenant_id), Envelope.decode(record.data)))
+                encoded.append(record.data)
+            except (ValueError, KeyError, TypeError):
+                # Written by this code's receivers only; an unreadable one cannot be fixed
+                # by retrying, so it is logged and skipped rather than blocking the spool.
+                log.error("unreadable spool record at offset %s", record.offset)
+                skipped += 1
+        match = self.detector.submit(envelopes, encoded)
+        return _Pending(batch, envelopes, encoded, skipped, match, self.detector)
 
     def drain(self) -> int:
         """Process everything durable now; returns the records processed."""
@@ -127,38 +174,33 @@ class Worker:
             log.info("pipeline: rules reloaded")
 
     # -- one batch ----------------------------------------------------------------------
-    def _process(self, records: Sequence[Record]) -> BatchReport:
-        envelopes: list[tuple[int, Envelope]] = []
-        encoded: list[bytes] = []
-        skipped = 0
-        for record in records:
-            try:
-                envelopes.append((int(record.tenant_id), Envelope.decode(record.data)))
-                encoded.append(record.data)
-            except (ValueError, KeyError, TypeError):
-                # Written by this code's receivers only; an unreadable one cannot be fixed
-                # by retrying, so it is logged and skipped rather than blocking the spool.
-                log.error("unreadable spool record at offset %s", record.offset)
-                skipped += 1
-        matched = self.detector.match([env for _, env in envelopes], encoded)
+    def _process(self, pending: _Pending) -> BatchReport:
+        envelopes = pending.envelopes
+        if pending.detector is not self.detector:  # rules reloaded since: match again
+            pending.matched = None
+            pending.match = self.detector.submit(envelopes, pending.encoded)
+            pending.detector = self.detector
+        if pending.matched is None:
+            pending.matched = pending.match()
+        matched = pending.matched
         stored = self.store.add([_stored(tid, env) for tid, env in envelopes])
         hits = [
             (tid, env, rule)
-            for (tid, env), rules in zip(envelopes, matched, strict=True)
+            for (tid, env), rules in zip(envelopes, matched.rules, strict=True)
             for rule in rules
             if self.in_force is None or self.in_force(tid, rule)
         ]
         counts = self._raise_all(hits) if hits else {}
         if self.observe is not None and envelopes:
-            self.observe(envelopes)
+            self.observe(envelopes, matched.assets)
         return BatchReport(
-            records=len(records),
+            records=len(pending.batch.records),
             stored=stored,
             matches=len(hits),
             created=counts.get(RaiseStatus.CREATED, 0),
             joined=counts.get(RaiseStatus.JOINED, 0),
             suppressed=counts.get(RaiseStatus.SUPPRESSED, 0),
-            skipped=skipped,
+            skipped=pending.skipped,
         )
 
     def _raise_all(self, hits: list[tuple[int, Envelope, Rule]]) -> dict[RaiseStatus, int]:
