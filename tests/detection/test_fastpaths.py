@@ -215,3 +215,12 @@ def test_cidr_integer_test_agrees_with_ipaddress(network: str) -> None:
         except ValueError:
             expected = False
         assert node._test(text) == expected, (network, text)
+
+
+def test_ubiquitous_image_clauses_rank_below_rarer_literals() -> None:
+    from vigile.detection.analysis import score
+
+    image = frozenset({("\\cmd.exe", False, True)})
+    cli = frozenset({("pester", False, False)})
+    assert score(cli) > score(image)
+    assert score(frozenset({("\\certutil.exe", False, True)})) > score(cli)

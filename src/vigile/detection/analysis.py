@@ -91,10 +91,34 @@ COMMON_TEXT = (
 )
 
 
+# Images present in a large share of process events: a clause of such names is a poor index
+# (``\\cmd.exe`` is long but hits far more often than ``pester``), so it ranks as if short.
+FREQUENT_IMAGES = frozenset(
+    {
+        "\\cmd.exe",
+        "\\powershell.exe",
+        "\\powershell_ise.exe",
+        "\\pwsh.exe",
+        "\\conhost.exe",
+        "\\svchost.exe",
+        "\\rundll32.exe",
+        "\\explorer.exe",
+    }
+)
+_FREQUENT_LENGTH = 4
+
+
+def _needle_length(needle: Needle) -> int:
+    if needle[0] in FREQUENT_IMAGES:
+        return _FREQUENT_LENGTH
+    return len(needle_text(needle).encode())
+
+
 def score(clause: Clause) -> tuple[int, int, int]:
-    """Higher is more selective: no always-present literal, longer shortest needle, fewer."""
+    """Higher is more selective: no always-present literal, longer shortest needle (names of
+    ubiquitous images count as short), fewer."""
     common = any(needle_text(n) in COMMON_TEXT for n in clause)
-    return (0 if common else 1, min(len(needle_text(n).encode()) for n in clause), -len(clause))
+    return (0 if common else 1, min(_needle_length(n) for n in clause), -len(clause))
 
 
 # Characters of JSON numbers, ``true``, ``false`` and ``null``: a literal made only of these may

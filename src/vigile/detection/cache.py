@@ -17,7 +17,7 @@ from pathlib import Path
 
 # Bump whenever compiled objects or matching semantics change (the engine's source files are
 # hashed into the key as well, so a forgotten bump cannot serve stale compiled rules).
-ENGINE_VERSION = "5"
+ENGINE_VERSION = "6"
 
 
 def _engine_digest() -> bytes:
