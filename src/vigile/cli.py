@@ -31,14 +31,18 @@ def _run() -> None:
 
 def main() -> None:
     """Console-script entry point; invalid values end with a message, not a traceback."""
-    from vigile.cli_support import print_error, print_validation_error
-
+    # cli_support is imported only on error: it pulls in the database layer, which
+    # `vigile scan` does not need.
     try:
         _run()
     except ValidationError as exc:
+        from vigile.cli_support import print_validation_error
+
         print_validation_error(exc)
         sys.exit(2)
     except ValueError as exc:
+        from vigile.cli_support import print_error
+
         print_error(str(exc))
         sys.exit(2)
 
