@@ -8,6 +8,7 @@ process); `vigile worker` runs it alone in the foreground.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -27,6 +28,7 @@ from vigile.rules.active import ActiveRules
 from vigile.spool.api import SpoolBackend
 
 log = logging.getLogger(__name__)
+GIL_SWITCH_SECONDS = 0.001
 
 
 def build_worker(
@@ -116,6 +118,10 @@ def start_in_app(
     if store is None:
         store = state.event_store = runtime.event_store
     spool = runtime.spool
+    # The worker thread shares the GIL with the receivers: a shorter switch interval than
+    # CPython's 5 ms bounds how long a receiver returning from I/O (socket, fsync) waits
+    # behind the worker's Python code, i.e. the ack latency under load.
+    sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_SECONDS))
     thread = PipelineThread(lambda: build_worker(settings, spool, store, state.sessions, clock))
     thread.start()
     return thread
