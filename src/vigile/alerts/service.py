@@ -85,25 +85,7 @@ def raise_alert(
             join(session, joined, detection, assets, raised, policy)
             return RaiseOutcome(RaiseStatus.JOINED, joined)
     deadline = _deadline(session, scope, tenant.id, level, raised)
-    alert = Alert(
-        tenant_id=tenant.id,
-        rule_id=detection.rule_id,
-        rule_title=detection.rule_title,
-        rule_version=detection.rule_version,
-        sigma_level=detection.rule_level,
-        level=int(level),
-        original_level=int(level),
-        state=AlertState.NEW.value,
-        dedup_key=key,
-        host=assets.hosts[0] if assets.hosts else None,
-        assets=orjson.dumps(assets.to_dict()).decode(),
-        raised_at=raised,
-        last_seen_at=raised,
-        match_count=1,
-        due_at=deadline.due_at,
-        sla_reason=deadline.reason,
-        wall_clock=deadline.wall_clock,
-    )
+    alert = _new_alert(tenant.id, detection, key, assets, level, raised, deadline)
     session.add(alert)
     session.flush()
     add_evidence(session, alert, detection.events, raised, policy)
