@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from typing import overload
 
 import typer
 from pydantic import ValidationError
@@ -77,8 +78,15 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code=code)
 
 
-def parse_date(value: str, option: str) -> date:
-    """A YYYY-MM-DD option value, or a usage error naming the option."""
+@overload
+def parse_date(value: str, option: str) -> date: ...
+@overload
+def parse_date(value: str | None, option: str) -> date | None: ...
+def parse_date(value: str | None, option: str) -> date | None:
+    """A YYYY-MM-DD option value (None when the option is absent), or a usage error naming
+    the option."""
+    if value is None:
+        return None
     try:
         return date.fromisoformat(value)
     except ValueError as exc:

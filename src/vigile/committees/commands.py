@@ -132,15 +132,11 @@ def record(
         items = []
         for text in action or []:
             title, owner, due = _split(text, "--action", 3)
-            items.append(
-                ActionIn(
-                    title=title, owner=owner, due_on=parse_date(due, "--action") if due else None
-                )
-            )
+            items.append(ActionIn(title=title, owner=owner, due_on=parse_date(due, "--action")))
         data = CommitteeCreate(
             tenant=tenant,
             held_on=parse_date(date, "--date"),
-            period_from=parse_date(period_from, "--period-from") if period_from else None,
+            period_from=parse_date(period_from, "--period-from"),
             participants=people,
             decisions=decision or [],
             actions=items,

@@ -189,8 +189,8 @@ def time_list(
     output: Format = "table",
 ) -> None:
     """List time entries and their total."""
-    first = parse_date(start, "--from") if start else None
-    last = parse_date(end, "--to") if end else None
+    first = parse_date(start, "--from")
+    last = parse_date(end, "--to")
     with cli_session() as session:
         rows, _ = service.list_time(
             session, operator(), tenant, PageRequest(limit=100_000), first, last

@@ -66,7 +66,7 @@ def create(
             holidays=holidays,
             hours=hours,
             twenty_four_seven=twenty_four_seven,
-            go_live=parse_date(go_live, "--go-live") if go_live else None,
+            go_live=parse_date(go_live, "--go-live"),
         )
     with cli_session() as session:
         tenant = TenantOut.model_validate(service.create_tenant(session, operator(), data))

@@ -169,8 +169,8 @@ def perimeter_list(
     output: Format = "table",
 ) -> None:
     """List a tenant's perimeter changes (newest first)."""
-    first = parse_date(start, "--from") if start else None
-    last = parse_date(end, "--to") if end else None
+    first = parse_date(start, "--from")
+    last = parse_date(end, "--to")
     with cli_session() as session:
         tenants.get_tenant(session, operator(), tenant)
         rows, _ = perimeter_service.list_changes(
