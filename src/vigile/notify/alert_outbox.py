@@ -1,25 +1,20 @@
 """SLA alert events (``due_soon``, ``breached`` rows of the alerts' timeline, whose
 ``notified_at`` column is their outbox flag) → messages to the provider's on-duty analysts.
 
-This module reads the alerts slice's tables directly (the outbox contract documented on
-``alert_events``); a ``vigile.alerts.service`` function should take its place.
+Events are claimed through :mod:`vigile.alerts.outbox`, never from the alerts' tables.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from vigile.alerts.models import Alert, AlertEvent
-from vigile.alerts.types import EventKind
+from vigile.alerts.outbox import claim_sla_events
 from vigile.config import Settings
 from vigile.notify import service
 from vigile.notify.types import Audience, Channel
 from vigile.tenants.service import slugs_by_id
-
-KINDS = (EventKind.DUE_SOON.value, EventKind.BREACHED.value)
 
 
 def on_duty(settings: Settings) -> list[str]:
@@ -34,31 +29,16 @@ def collect(session: Session, settings: Settings, now: datetime, batch: int = 50
     hooks = service.webhooks(session, None)
     if not emails and not hooks:
         return 0
-    events = session.scalars(
-        select(AlertEvent)
-        .where(AlertEvent.kind.in_(KINDS), AlertEvent.notified_at.is_(None))
-        .order_by(AlertEvent.id)
-        .limit(batch)
-    ).all()
+    events = claim_sla_events(session, now, batch)
     slugs = slugs_by_id(session, {e.tenant_id for e in events})
-    done = 0
     for event in events:
-        moved = session.execute(
-            update(AlertEvent)
-            .where(AlertEvent.id == event.id, AlertEvent.notified_at.is_(None))
-            .values(notified_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if moved.rowcount != 1:  # type: ignore[attr-defined]
-            continue
-        alert = session.get(Alert, event.alert_id)
         context = {
             "alert_id": event.alert_id,
             "kind": event.kind,
             "tenant": slugs.get(event.tenant_id, "?"),
-            "title": alert.rule_title if alert else "?",
-            "level": alert.level if alert else "?",
-            "due_at": alert.due_at.isoformat() if alert and alert.due_at else "—",
+            "title": event.rule_title if event.rule_title is not None else "?",
+            "level": event.level if event.level is not None else "?",
+            "due_at": event.due_at.isoformat() if event.due_at else "—",
         }
         recipients = [service.Recipient(Channel.EMAIL, e, "", "on_duty", "fr") for e in emails]
         recipients += [
@@ -67,7 +47,7 @@ def collect(session: Session, settings: Settings, now: datetime, batch: int = 50
         for recipient in recipients:
             service.enqueue(
                 session,
-                key=f"alert-event:{event.id}:{recipient.channel}:{recipient.address.lower()}",
+                key=f"alert-event:{event.event_id}:{recipient.channel}:{recipient.address.lower()}",
                 tenant_id=event.tenant_id,
                 audience=Audience.PROVIDER,
                 recipient=recipient,
@@ -76,5 +56,4 @@ def collect(session: Session, settings: Settings, now: datetime, batch: int = 50
                 subject=("alert", event.alert_id),
                 now=now,
             )
-        done += 1
-    return done
+    return len(events)
