@@ -24,7 +24,7 @@ from vigile.incidents.models import BlocklistToken, ContainmentAction
 from vigile.incidents.types import BLOCKLIST_TYPES, ActionState
 from vigile.scope import CallerScope
 from vigile.tenants import service as tenants
-from vigile.tenants.models import Tenant
+from vigile.tenants.service import slugs_by_id
 
 TOKEN_PREFIX = "vbl_"
 
@@ -73,10 +73,9 @@ def tenant_of_token(session: Session, slug: str, secret: str) -> int:
     )
     if row is None:
         raise Unauthenticated("invalid block list token")
-    tenant = session.get(Tenant, row.tenant_id)
-    if tenant is None or tenant.slug != slug:
+    if slugs_by_id(session, {row.tenant_id}).get(row.tenant_id) != slug:
         raise NotFound(f"tenant {slug!r} not found")
-    return tenant.id
+    return row.tenant_id
 
 
 def is_blocklist_token(secret: str) -> bool:
