@@ -252,3 +252,23 @@ def test_tenant_extra_days_move_deadlines(api: TestClient, world: World, clock: 
     assert api.delete(f"{days}/2026-11-28", headers=admin).status_code == 204
     assert api.delete(f"{days}/2026-11-28", headers=admin).status_code == 404
     assert len(api.get(days, headers=admin).json()) == 1
+
+
+def test_alert_detail_shows_recent_perimeter_changes(api: TestClient, world: World) -> None:
+    declared = {
+        "2026-11-23": "Nouveau serveur VPN en DMZ",  # three days before the alert: shown
+        "2026-09-01": "Migration de la messagerie",  # months before: not shown
+    }
+    for day, text in declared.items():
+        response = api.post(
+            "/api/v1/tenants/alpha/perimeter-changes",
+            headers=world.headers["client-alpha"],
+            json={"changed_on": day, "kind": "new_service", "description": text},
+        )
+        assert response.status_code == 201, response.text
+    alert = _raise(api, world)
+    detail = api.get(f"{ALERTS}/{alert['id']}", headers=world.headers["analyst"]).json()
+    assert [c["description"] for c in detail["perimeter_changes"]] == [declared["2026-11-23"]]
+    other = _raise(api, world, tenant="beta", rule_id="rule-2")
+    beta = api.get(f"{ALERTS}/{other['id']}", headers=world.headers["analyst"]).json()
+    assert beta["perimeter_changes"] == []  # alpha's changes never beside beta's alerts

@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from vigile.alerts.types import AlertState, EventKind, SlaState, Verdict
 from vigile.service_levels import Level, UnknownLevelError
+from vigile.tenants.contract_schemas import PerimeterChangeOut
 
 
 class AlertInput(BaseModel):
@@ -126,6 +127,11 @@ class AlertDetail(AlertOut):
 
     evidence: list[EvidenceOut]
     timeline: list[TimelineEntry]
+    perimeter_changes: list[PerimeterChangeOut] = Field(
+        default_factory=list,
+        description="The client's perimeter changes dated within the days before the alert "
+        "was raised (contract art. 3: analysts see them beside alerts).",
+    )
 
 
 class RaiseResult(BaseModel):

@@ -12,9 +12,15 @@ from vigile.alerts.models import Alert, AlertEvent, AlertEvidence
 from vigile.alerts.schemas import AlertDetail, AlertOut, EvidenceOut, SlaView, TimelineEntry
 from vigile.alerts.sla import SlaStatus, sla_status
 from vigile.alerts.types import AlertState, EventKind, Verdict
+from vigile.pagination import PageRequest
 from vigile.scope import CallerScope
 from vigile.service_levels import Level, ServiceTerms
+from vigile.tenants import perimeter_service as perimeter
 from vigile.tenants import service as tenants
+
+# How far back a perimeter change is shown beside an alert (a new service or version change
+# often explains a burst of alerts in the following days).
+PERIMETER_LOOKBACK = timedelta(days=30)
 
 
 class TermsCache:
@@ -60,8 +66,17 @@ def alert_detail(
     now: datetime,
     due_soon: float,
 ) -> AlertDetail:
-    """One alert with its evidence and timeline."""
+    """One alert with its evidence, timeline and the perimeter changes that may explain it."""
     (out,) = alert_outs(session, scope, [alert], now, due_soon)
+    raised_on = alert.raised_at.date()
+    changes, _ = perimeter.list_changes(
+        session,
+        scope,
+        out.tenant,
+        PageRequest(limit=50),
+        raised_on - PERIMETER_LOOKBACK,
+        raised_on + timedelta(days=1),
+    )
     return AlertDetail(
         **out.model_dump(),
         evidence=[
@@ -79,6 +94,7 @@ def alert_detail(
             )
             for e in events
         ],
+        perimeter_changes=changes,
     )
 
 
