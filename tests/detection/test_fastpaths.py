@@ -149,10 +149,23 @@ def test_prefilter_pickles_its_database() -> None:
     pf = Prefilter([b"abc", b"def"], [3, 4])
     clone = pickle.loads(pickle.dumps(pf))
     assert sorted(clone.scan(b"xxdefabc")) == [3, 4]
-    literals, ids, _ = pf.__getstate__()
+    literals, ids, _, regex, rejected = pf.__getstate__()
     broken = Prefilter.__new__(Prefilter)
-    broken.__setstate__((literals, ids, b"not a database"))  # recompiled from the literals
+    # Recompiled from the literals:
+    broken.__setstate__((literals, ids, b"not a database", regex, rejected))
     assert sorted(broken.scan(b"abc def")) == [3, 4]
+
+
+def test_regex_prefilter_pickles_and_drops_what_hyperscan_refuses() -> None:
+    import pickle
+
+    from vigile.detection.prefilter import Prefilter
+
+    pf = Prefilter([rb"ab+c", rb"(a", rb"x\\d{2}"], [5, 6, 7], regex=True)
+    assert pf.rejected == frozenset({6})
+    clone = pickle.loads(pickle.dumps(pf))
+    assert sorted(clone.scan(b"zzABBBC x\\dd")) == [5, 7]  # pattern 7: x, a backslash, dd
+    assert clone.scan(b"ac") == []
 
 
 def test_rare_punctuation_literals_are_indexed() -> None:

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from vigile.detection.analysis import PATTERN_MARK
 from vigile.detection.engine import RuleSet
 from vigile.detection.event import EventView
 from vigile.detection.index import canonical, rule_fields
@@ -33,7 +34,7 @@ def material(corpus_ruleset: RuleSet) -> tuple[list[str], list[str]]:
     for rule in rules:
         rule_fields(rule.condition, fields)
         for clause in rule.clauses:
-            literals.update(lit for lit, _, _ in clause)
+            literals.update(lit for lit, _, _ in clause if not lit.startswith(PATTERN_MARK))
     fields -= {"Channel", "EventID"}
     return sorted(fields), sorted(literals)
 

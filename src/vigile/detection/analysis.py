@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 
+from vigile.detection.json_regex import literal_pattern, regex_pattern
 from vigile.detection.matchers import (
     And,
     Const,
@@ -109,6 +110,8 @@ _FREQUENT_LENGTH = 4
 
 
 def _needle_length(needle: Needle) -> int:
+    if needle[0].startswith(PATTERN_MARK):
+        return PATTERN_LENGTH
     if needle[0] in FREQUENT_IMAGES:
         return _FREQUENT_LENGTH
     return len(needle_text(needle).encode())
@@ -125,6 +128,26 @@ def score(clause: Clause) -> tuple[int, int, int]:
 # come from a value that is not a JSON string, so it gets no quote anchor.
 _NON_STRING_CHARS = frozenset("0123456789.+-eEtrufalsn")
 _FLOAT_CHARS = frozenset("0123456789.+-e")
+
+
+# A needle whose "literal" starts with this mark is a prefilter *pattern* (a Hyperscan regex
+# over the JSON text, :mod:`vigile.detection.json_regex`), stored as Latin-1 text.
+PATTERN_MARK = "\x00re\x00"
+# Patterns rank as literals of this length (after any good literal, before short ones).
+PATTERN_LENGTH = MIN_LITERAL + 1
+
+
+def pattern_needle(pattern: bytes) -> Needle:
+    """A needle standing for a prefilter pattern."""
+    return (PATTERN_MARK + pattern.decode("latin-1"), False, False)
+
+
+def needle_pattern(needle: Needle) -> bytes | None:
+    """The prefilter pattern of a pattern needle, ``None`` for a literal needle."""
+    lit = needle[0]
+    if lit.startswith(PATTERN_MARK):
+        return lit[len(PATTERN_MARK) :].encode("latin-1")
+    return None
 
 
 def needle_text(needle: Needle) -> str:
@@ -180,11 +203,23 @@ def _usable(needles: Iterable[Needle | None] | None) -> Clause | None:
         return None
     out: set[Needle] = set()
     for needle in needles:
-        usable = None if needle is None else _ascii_needle(needle)
-        if usable is None or _too_short(usable):
+        if needle is None:
             return None
+        usable = _ascii_needle(needle)
+        if usable is None or _too_short(usable):
+            if needle[0].isascii() or needle[0].startswith(PATTERN_MARK):
+                return None
+            # Non-ASCII letters: a pattern with their case variants (and the value's quotes).
+            lit, start, end = needle
+            quote_start, quote_end = (b'"' if start else b""), (b'"' if end else b"")
+            usable = pattern_needle(quote_start + literal_pattern(lit) + quote_end)
         out.add(usable)
     return frozenset(out) if out else None
+
+
+def _weak(clause: Clause) -> bool:
+    """A clause too common or too short to index well (a regex's pattern is better)."""
+    return any(needle_text(n) in COMMON_TEXT or selectivity(n[0]) < PATTERN_LENGTH for n in clause)
 
 
 def required_clauses(node: Node, skip_fields: frozenset[str]) -> list[Clause]:
@@ -199,6 +234,10 @@ def required_clauses(node: Node, skip_fields: frozenset[str]) -> list[Clause]:
             return []
         lits = regex_literals(node.regex.pattern, node.regex.flags)
         clause = _usable(None if lits is None else [(lit, False, False) for lit in lits])
+        if clause is None or _weak(clause):
+            pattern = regex_pattern(node.regex.pattern, node.regex.flags)
+            if pattern is not None:
+                return [frozenset({pattern_needle(pattern)})]
         return [clause] if clause is not None else []
     if isinstance(node, And):
         clauses: list[Clause] = []

@@ -30,6 +30,7 @@ Steps 1–2 only skip rules that cannot match, so results equal a full evaluatio
 from __future__ import annotations
 
 import multiprocessing
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +69,7 @@ class RuleSet:
 
     def _init_index(self) -> None:
         self._buckets: dict[Any, Bucket] = {}
+        self._raw_buckets: dict[tuple[bytes, bytes], Bucket] = {}
         self._shared: dict[tuple[int, ...], Bucket] = {}
         self._indexes: dict[tuple[int, ...], LiteralIndex] = {}
         self._by_channel: dict[str, list[Rule]] = {}
@@ -231,11 +233,55 @@ class RuleSet:
         bucket = self._route(fields, logsource)
         return obj, fields, ([] if bucket is None else self._evaluate(bucket, fields, data))
 
+    def match_evtx_record(self, raw: bytes) -> tuple[Any, dict[str, Any], list[Rule]]:
+        """:meth:`match_object` for the JSON text of an EVTX record as the ``evtx`` parser
+        writes it (``System`` first, keys in document order), without decoding the JSON of the
+        records that no rule can match: the routing values are read from the text itself.
+
+        In that text the first ``"Channel":"…"`` and ``"EventID":…`` keys are ``System``'s
+        (a payload string cannot hold such a key: its quotes are escaped); any text that does
+        not have them in the expected form takes :meth:`match_object`. Returns ``(None, {},
+        [])`` when nothing matched.
+        """
+        channel = _RAW_CHANNEL.search(raw)
+        event_id = _RAW_EVENT_ID.search(raw)
+        if (
+            channel is None
+            or (name := channel.group(1)) is None
+            or event_id is None
+            or (number := event_id.group(1) or event_id.group(2)) is None
+        ):
+            return self.match_object(raw)
+        bucket = self._raw_buckets.get((name, number))
+        if bucket is None:
+            bucket = self._windows_bucket(name.decode("utf-8").lower(), number.decode("ascii"))
+            self._raw_buckets[(name, number)] = bucket
+        # No canonical() test: serde_json (the `evtx` writer) escapes only what JSON requires,
+        # spelled as orjson spells it (short escapes, else \u00XX), like the needles.
+        candidates = bucket.candidates(raw.lower()) if bucket.needs_scan else bucket.always
+        if not candidates:
+            return None, {}, []
+        obj = orjson.loads(raw)
+        fields = flatten_event(obj)
+        view = EventView(fields)
+        return obj, fields, [r for r in candidates if r.condition.ev(view)]
+
     def match_many(
         self, events: Iterable[Mapping[str, Any]], logsource: LogSource | None = None
     ) -> list[list[Rule]]:
         """:meth:`match` for a batch of events."""
         return [self.match(e, logsource) for e in events]
+
+
+# The routing keys of an EVTX record's JSON text (compact or indented): the first
+# ``"Channel":`` key with a string value without escapes, the first ``"EventID":`` key with an
+# integer, bare or as ``#text`` after its ``Qualifiers``. Any other value of the first key
+# matches the empty alternative (no group): the record takes the decoding path.
+_RAW_CHANNEL = re.compile(rb'"Channel":\s*(?:"([^"\\]*)"|)')
+_RAW_EVENT_ID = re.compile(
+    rb'"EventID":\s*(?:(\d+)(?=[\s,}])'
+    rb'|\{\s*"#attributes":\s*\{[^{}]*\},\s*"#text":\s*(\d+)\s*\}|)'
+)
 
 
 def _system_route(obj: Mapping[str, Any]) -> tuple[str, str | None] | None:

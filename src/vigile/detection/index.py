@@ -27,7 +27,7 @@ from typing import Any
 
 import orjson
 
-from vigile.detection.analysis import COMMON_TEXT, needle_text
+from vigile.detection.analysis import COMMON_TEXT, needle_pattern, needle_text
 from vigile.detection.matchers import And, Needle, Node, Not, Or
 from vigile.detection.model import Rule
 from vigile.detection.prefilter import Prefilter
@@ -114,13 +114,26 @@ def key_text(rules: Iterable[Rule]) -> str:
     return COMMON_TEXT + keys
 
 
-class LiteralIndex:
-    """One Hyperscan database for the needles of a group of rules (e.g. one channel)."""
+def _common(needle: Needle, common: str, common_bytes: bytes) -> bool:
+    """Whether a needle occurs in the text of (nearly) every event."""
+    pattern = needle_pattern(needle)
+    if pattern is None:
+        return needle_text(needle) in common
+    try:
+        return re.search(pattern, common_bytes, re.IGNORECASE | re.DOTALL) is not None
+    except re.error:
+        return True  # cannot tell: not indexed
 
-    __slots__ = ("clauses", "ids", "prefilter")
+
+class LiteralIndex:
+    """The needles of a group of rules (e.g. one channel): one Hyperscan literal database,
+    plus one of regex patterns when some rules are indexed by a pattern."""
+
+    __slots__ = ("clauses", "ids", "patterns", "prefilter")
 
     def __init__(self, rules: Sequence[Rule]) -> None:
         common = key_text(rules)
+        common_bytes = common.encode("utf-8")
         self.ids: dict[Needle, int] = {}
         # Per rule index: its indexed clauses as needle ids (common ones left out).
         self.clauses: dict[int, tuple[frozenset[int], ...]] = {}
@@ -128,18 +141,40 @@ class LiteralIndex:
         for rule in rules:
             kept = []
             for clause in rule.clauses:
-                if any(needle_text(n) in common for n in clause):
+                if any(_common(n, common, common_bytes) for n in clause):
                     continue
                 for needle in clause:
                     self.ids.setdefault(needle, first + len(self.ids))
                 kept.append(frozenset(self.ids[n] for n in clause))
             self.clauses[rule.index] = tuple(kept)
-        patterns = [*_SPECIAL_PATTERNS, *(json_needle(n) for n in self.ids)]
-        ids = [SPECIAL] * len(_SPECIAL_PATTERNS) + list(self.ids.values())
+        literals = [(n, i) for n, i in self.ids.items() if needle_pattern(n) is None]
+        regexes = [(p, i) for n, i in self.ids.items() if (p := needle_pattern(n)) is not None]
+        patterns = [*_SPECIAL_PATTERNS, *(json_needle(n) for n, _ in literals)]
+        ids = [SPECIAL] * len(_SPECIAL_PATTERNS) + [i for _, i in literals]
         self.prefilter = Prefilter(patterns, ids) if self.ids else None
+        self.patterns = (
+            Prefilter([p for p, _ in regexes], [i for _, i in regexes], regex=True)
+            if regexes
+            else None
+        )
+        if self.patterns is not None and self.patterns.rejected:
+            self._drop(self.patterns.rejected)
+
+    def _drop(self, rejected: frozenset[int]) -> None:
+        """Forget clauses holding a pattern Hyperscan could not compile (rules then rely on
+        their other clauses, or are evaluated on every event of the bucket)."""
+        self.clauses = {
+            idx: tuple(c for c in clauses if c.isdisjoint(rejected))
+            for idx, clauses in self.clauses.items()
+        }
 
     def scan(self, text: bytes) -> list[int]:
-        return self.prefilter.scan(text) if self.prefilter is not None else []
+        if self.prefilter is None:
+            return []
+        hits = self.prefilter.scan(text)
+        if self.patterns is not None:
+            hits += self.patterns.scan(text)
+        return hits
 
 
 class Bucket:

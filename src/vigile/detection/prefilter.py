@@ -18,19 +18,66 @@ def _on_match(pid: int, start: int, end: int, flags: int, hits: list[int]) -> No
     hits.append(pid)
 
 
+# Regex patterns are prefilters (a superset of their matches is fine): Hyperscan may then
+# approximate constructs it does not support instead of refusing them.
+_REGEX_FLAGS = (
+    hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_PREFILTER
+)
+
+
 class Prefilter:
-    """Scan a buffer for a fixed set of literals; returns the ids of those found (each once,
-    except literals sharing an id)."""
+    """Scan a buffer for a fixed set of literals (or, with ``regex``, regex patterns matched
+    caseless); returns the ids of those found (each once, except literals sharing an id).
+    Regex patterns Hyperscan rejects are left out and their ids listed in ``rejected``."""
 
-    __slots__ = ("_db", "_ids", "_literals")
+    __slots__ = ("_db", "_ids", "_literals", "_regex", "rejected")
 
-    def __init__(self, literals: Sequence[bytes], ids: Sequence[int] | None = None) -> None:
+    def __init__(
+        self, literals: Sequence[bytes], ids: Sequence[int] | None = None, regex: bool = False
+    ) -> None:
         self._literals = list(literals)
         self._ids = list(ids) if ids is not None else list(range(len(literals)))
+        self._regex = regex
+        self.rejected: frozenset[int] = frozenset()
+        if regex:
+            self._keep_compilable()
         self._db = self._compile()
 
-    def _compile(self) -> Any:
+    def _keep_compilable(self) -> None:
+        try:
+            self._compile()
+            return
+        except hyperscan.error:
+            pass
+        kept = []
+        rejected = set()
+        for pattern, pid in zip(self._literals, self._ids, strict=True):
+            try:
+                self._compile_regex_one(pattern, pid)
+                kept.append((pattern, pid))
+            except hyperscan.error:
+                rejected.add(pid)
+        self._literals = [p for p, _ in kept]
+        self._ids = [i for _, i in kept]
+        self.rejected = frozenset(rejected)
+
+    @staticmethod
+    def _compile_regex_one(pattern: bytes, pid: int) -> None:
         db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        db.compile(expressions=[pattern], ids=[pid], elements=1, flags=[_REGEX_FLAGS])
+
+    def _compile(self) -> Any:
+        if not self._literals:
+            return None
+        db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        if self._regex:
+            db.compile(
+                expressions=self._literals,
+                ids=self._ids,
+                elements=len(self._literals),
+                flags=[_REGEX_FLAGS] * len(self._literals),
+            )
+            return db
         db.compile(
             expressions=self._literals,
             ids=self._ids,
@@ -40,11 +87,17 @@ class Prefilter:
         )
         return db
 
-    def __getstate__(self) -> tuple[list[bytes], list[int], bytes]:
-        return (self._literals, self._ids, hyperscan.dumpb(self._db))
+    def __getstate__(self) -> tuple[list[bytes], list[int], bytes | None, bool, frozenset[int]]:
+        blob = hyperscan.dumpb(self._db) if self._db is not None else None
+        return (self._literals, self._ids, blob, self._regex, self.rejected)
 
-    def __setstate__(self, state: tuple[list[bytes], list[int], bytes]) -> None:
-        self._literals, self._ids, blob = state
+    def __setstate__(
+        self, state: tuple[list[bytes], list[int], bytes | None, bool, frozenset[int]]
+    ) -> None:
+        self._literals, self._ids, blob, self._regex, self.rejected = state
+        if blob is None:
+            self._db = None
+            return
         try:
             db = hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK)
             db.scratch = hyperscan.Scratch(db)
@@ -55,5 +108,6 @@ class Prefilter:
     def scan(self, data: bytes) -> list[int]:
         """Indexes of the literals present in ``data``."""
         hits: list[int] = []
-        self._db.scan(data, match_event_handler=_on_match, context=hits)
+        if self._db is not None:
+            self._db.scan(data, match_event_handler=_on_match, context=hits)
         return hits

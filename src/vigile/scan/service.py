@@ -134,7 +134,9 @@ def _scan(unit: WorkUnit, rs: RuleSet, rank: int, mode: Mode) -> Part:
     events = 0
     error: ScanError | None = None
     path = unit.path
-    match = rs.match_object
+    # EVTX records come as the `evtx` parser writes them: routed from their text, decoded
+    # only when some rule may match.
+    match = rs.match_evtx_record if unit.kind == "evtx" else rs.match_object
     try:
         for raw in read_unit(unit):
             events += 1
