@@ -3,6 +3,10 @@
 The key hashes every rule file's path and bytes, the placeholder values, this engine's
 version and pySigma's version; any change gives a new key, so a stale cache is never used.
 Files are written atomically (temp file + rename); an unreadable cache is ignored.
+
+The key is computed at every start of ``vigile scan`` (thousands of rule files): files are read
+with plain ``os.read`` calls. (How the garbage collector treats the ~150,000 objects unpickled
+is the caller's choice: ``vigile scan`` freezes them.)
 """
 
 from __future__ import annotations
@@ -34,10 +38,25 @@ def cache_key(files: Sequence[Path], placeholders: Mapping[str, Sequence[str]]) 
     h.update(_engine_digest())
     for name in sorted(placeholders):
         h.update(f"{name}={list(placeholders[name])!r}\0".encode())
+    sha256 = hashlib.sha256
     for path in files:
-        h.update(str(path).encode() + b"\0")
-        h.update(hashlib.sha256(path.read_bytes()).digest())
+        name = os.fspath(path)
+        h.update(name.encode() + b"\0")
+        h.update(sha256(_read(name)).digest())
     return h.hexdigest()[:32]
+
+
+def _read(name: str) -> bytes:
+    """A file's bytes (``Path.read_bytes`` without its file object: a third of the key's
+    cost for thousands of small rule files)."""
+    fd = os.open(name, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
 
 
 def _path(cache_dir: Path, key: str) -> Path:
@@ -50,10 +69,13 @@ def load_cached(
     """The cached object for these files, or ``None``."""
     path = _path(cache_dir, cache_key(files, placeholders))
     try:
-        with path.open("rb") as fh:
-            obj: object = pickle.load(fh)
-            return obj
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        data = _read(os.fspath(path))
+    except OSError:
+        return None
+    try:
+        obj: object = pickle.loads(data)
+        return obj
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
         return None
 
 

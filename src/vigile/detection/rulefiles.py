@@ -1,10 +1,61 @@
 """The rule files of rule paths (kept apart from the loader, so that loading a cached rule set
-does not import pySigma)."""
+does not import pySigma).
+
+Every start of ``vigile scan`` lists the rule folders (thousands of files) to key the cache, so
+the walk uses :func:`os.scandir` (file types come from the directory entries, without a
+``stat`` per file); it returns what ``Path.rglob`` would, in the same order.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+RULE_SUFFIXES = (".yml", ".yaml")
+
+
+def is_rule_file(name: str) -> bool:
+    """Whether ``rglob("*.yml")`` or ``rglob("*.yaml")`` matches the name (``.yml`` too)."""
+    return name.endswith(RULE_SUFFIXES)
+
+
+def path_suffix(name: str) -> str:
+    """``PurePath(name).suffix``, without building a path (``.yml`` alone has none)."""
+    i = name.rfind(".")
+    return name[i:] if 0 < i < len(name) - 1 else ""
+
+
+def walk_files(root: str, wanted: Callable[[str], bool]) -> list[str]:
+    """Files under the folder ``root`` (recursively) whose name is ``wanted``, as ``str`` of
+    the paths that ``sorted(Path(root).rglob(...))`` gives, in that order (by components).
+
+    Like ``rglob``: hidden entries are included, symbolic links to files are followed, links
+    to folders are not descended into, unreadable folders are skipped. ``root`` is expected
+    as ``str(Path(...))`` (normalised).
+    """
+    found: list[tuple[list[str], str]] = []
+    stack: list[tuple[str, list[str]]] = [(root, [])]
+    while stack:
+        folder, parts = stack.pop()
+        prefix = "" if folder == "." else folder if folder.endswith("/") else folder + "/"
+        try:
+            with os.scandir(folder) as entries:
+                listed = list(entries)
+        except OSError:
+            continue
+        for entry in listed:
+            name = entry.name
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((prefix + name, [*parts, name]))
+                    continue
+                if wanted(name) and entry.is_file():
+                    found.append(([*parts, name], prefix + name))
+            except OSError:
+                continue
+    found.sort(key=lambda item: item[0])
+    return [path for _, path in found]
 
 
 def rule_files(paths: Sequence[Path]) -> list[Path]:
@@ -12,8 +63,7 @@ def rule_files(paths: Sequence[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = [*path.rglob("*.yml"), *path.rglob("*.yaml")]
-            files.extend(sorted(p for p in found if p.is_file()))
+            files.extend(map(Path, walk_files(str(path), is_rule_file)))
         elif path.is_file():
             files.append(path)
         else:

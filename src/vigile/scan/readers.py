@@ -16,8 +16,11 @@ from typing import Any
 import orjson
 from evtx import PyEvtxParser
 
+from vigile.detection.rulefiles import path_suffix, walk_files
+
 EVTX_MAGIC = b"ElfFile\x00"
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
+INPUT_SUFFIXES = (".evtx", *JSON_SUFFIXES)
 JSON_CHUNK = 16 * 1024 * 1024
 MAX_CONSECUTIVE_FAILURES = 1000
 
@@ -52,17 +55,22 @@ def file_kind(path: Path) -> str | None:
 
 def discover(inputs: Sequence[Path]) -> list[Path]:
     """Input files: given files as-is, folders recursively (EVTX/JSON files only), sorted."""
-    files: list[Path] = []
+    return [Path(name) for name in input_files(inputs)]
+
+
+def _is_input(name: str) -> bool:
+    return path_suffix(name).lower() in INPUT_SUFFIXES
+
+
+def input_files(inputs: Sequence[Path]) -> list[str]:
+    """:func:`discover` as ``str`` paths (a folder of thousands of files is listed with
+    ``os.scandir``, without a ``stat`` or a ``Path`` per file)."""
+    files: list[str] = []
     for item in inputs:
         if item.is_dir():
-            found = [
-                p
-                for p in item.rglob("*")
-                if p.is_file() and p.suffix.lower() in (".evtx", *JSON_SUFFIXES)
-            ]
-            files.extend(sorted(found))
+            files.extend(walk_files(str(item), _is_input))
         elif item.is_file():
-            files.append(item)
+            files.append(str(item))
         else:
             raise InputError(f"{item}: no such file or directory")
     return files
@@ -70,16 +78,36 @@ def discover(inputs: Sequence[Path]) -> list[Path]:
 
 def work_units(path: Path, chunk: int = JSON_CHUNK) -> list[WorkUnit]:
     """The units of one file (raises :class:`InputError` for a file of unknown type)."""
+    return sized_units(str(path), chunk)[0]
+
+
+def sized_units(name: str, chunk: int = JSON_CHUNK) -> tuple[list[WorkUnit], list[int]]:
+    """:func:`work_units` of the file ``name`` and each unit's size in bytes.
+
+    A ``.evtx`` file is EVTX whatever its first bytes, so it is not opened here (only checked
+    for readability, so that an unreadable one gets the same early message): with thousands of
+    small files, opening each in the planning process costs more than a worker's reading.
+    """
+    if path_suffix(name).lower() == ".evtx" and os.access(name, os.R_OK):
+        try:
+            size = os.stat(name).st_size
+        except OSError:
+            size = 0
+        return [WorkUnit(name, "evtx")], [size]
+    path = Path(name)
     kind = file_kind(path)
     if kind is None:
         raise InputError(f"{path}: neither an EVTX nor a JSON-lines file")
     if kind == "evtx":
-        return [WorkUnit(str(path), kind)]
+        try:
+            size = path.stat().st_size
+        except OSError:
+            size = 0
+        return [WorkUnit(name, kind)], [size]
     size = path.stat().st_size
-    return [
-        WorkUnit(str(path), kind, start, min(start + chunk, size))
-        for start in range(0, max(size, 1), chunk)
-    ]
+    starts = range(0, max(size, 1), chunk)
+    units = [WorkUnit(name, kind, start, min(start + chunk, size)) for start in starts]
+    return units, [u.end - u.start for u in units]
 
 
 def read_evtx(unit: WorkUnit) -> Iterator[bytes]:

@@ -19,6 +19,7 @@ processes.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import multiprocessing
 from collections import Counter
@@ -32,7 +33,7 @@ import orjson
 
 from vigile.detection.engine import RuleSet
 from vigile.detection.model import LEVELS
-from vigile.scan.readers import InputError, WorkUnit, discover, read_unit, work_units
+from vigile.scan.readers import InputError, WorkUnit, input_files, read_unit, sized_units
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,14 +203,28 @@ def plan(inputs: Sequence[Path]) -> tuple[list[WorkUnit], list[ScanError]]:
 
     Raises :class:`InputError` when an input path does not exist.
     """
-    units: list[WorkUnit] = []
-    errors: list[ScanError] = []
-    for path in discover(inputs):
-        try:
-            units.extend(work_units(path))
-        except InputError as exc:
-            errors.append(ScanError(str(path), str(exc)))
+    units, _, errors = plan_sized(inputs)
     return units, errors
+
+
+# Work units, their sizes in bytes, and the files that cannot be scanned at all.
+Plan = tuple[list[WorkUnit], list[int], list[ScanError]]
+
+
+def plan_sized(inputs: Sequence[Path]) -> Plan:
+    """:func:`plan`, with the size in bytes of each unit (for :func:`make_batches`)."""
+    units: list[WorkUnit] = []
+    sizes: list[int] = []
+    errors: list[ScanError] = []
+    for name in input_files(inputs):
+        try:
+            more, more_sizes = sized_units(name)
+        except InputError as exc:
+            errors.append(ScanError(name, str(exc)))
+            continue
+        units.extend(more)
+        sizes.extend(more_sizes)
+    return units, sizes, errors
 
 
 # Batches: about BATCHES_PER_WORKER per process (so the last ones balance the load), each
@@ -228,9 +243,13 @@ def _unit_size(unit: WorkUnit) -> int:
         return 0
 
 
-def make_batches(units: Sequence[WorkUnit], procs: int) -> list[list[WorkUnit]]:
-    """Consecutive units grouped into batches of roughly equal total size (input order kept)."""
-    sizes = [_unit_size(u) for u in units]
+def make_batches(
+    units: Sequence[WorkUnit], procs: int, sizes: Sequence[int] | None = None
+) -> list[list[WorkUnit]]:
+    """Consecutive units grouped into batches of roughly equal total size (input order kept);
+    ``sizes`` are the units' sizes when known (else each file is looked at)."""
+    if sizes is None:
+        sizes = [_unit_size(u) for u in units]
     target = sum(sizes) // max(1, procs * BATCHES_PER_WORKER)
     target = max(MIN_BATCH_BYTES, min(MAX_BATCH_BYTES, target))
     batches: list[list[WorkUnit]] = []
@@ -257,11 +276,15 @@ def scan_formatted(
     min_level: str = "informational",
     mode: Mode = "detections",
     on_progress: Progress | None = None,
+    planned: Plan | None = None,
 ) -> Iterator[Part | ScanError]:
     """The results of all inputs in input order: a :class:`Part` per work unit (its detections
-    in the form ``mode`` asks for) and a :class:`ScanError` per file that cannot be scanned."""
+    in the form ``mode`` asks for) and a :class:`ScanError` per file that cannot be scanned.
+
+    ``planned``: the :func:`plan_sized` of ``inputs`` when the caller already has it.
+    """
     global _RULESET, _MIN_RANK, _MODE
-    units, errors = plan(inputs)
+    units, sizes, errors = planned if planned is not None else plan_sized(inputs)
     yield from errors
     rank = LEVELS.index(min_level)
     procs = max(1, min(workers or multiprocessing.cpu_count(), len(units)))
@@ -272,10 +295,12 @@ def scan_formatted(
                 on_progress(1, part.events)
             yield part
         return
-    ruleset.prepare()
+    ruleset.prepare()  # every bucket built once, here, and shared by the forked workers
     _RULESET, _MIN_RANK, _MODE = ruleset, rank, mode
-    batches = make_batches(units, procs)
-    with multiprocessing.get_context("fork").Pool(procs) as pool:
+    batches = make_batches(units, procs, sizes)
+    # gc.freeze in each worker: the inherited rule set is never traversed by its collector
+    # (which would also copy, page by page, the memory shared with the parent).
+    with multiprocessing.get_context("fork").Pool(procs, initializer=gc.freeze) as pool:
         for parts in pool.imap(_scan_batch, batches, chunksize=1):
             if on_progress is not None:
                 on_progress(len(parts), sum(p.events for p in parts))

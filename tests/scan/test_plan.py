@@ -1,0 +1,110 @@
+"""Planning a scan: the same files, units, order and early errors as a ``Path.rglob`` walk
+that opens every file, without opening the ``.evtx`` ones."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from vigile.scan.readers import EVTX_MAGIC, InputError, WorkUnit, discover, file_kind
+from vigile.scan.service import ScanError, make_batches, plan, plan_sized
+
+
+def _inputs(root: Path) -> None:
+    for rel, data in (
+        ("b/x.evtx", EVTX_MAGIC + b"\0" * 100),
+        ("a/y.EVTX", b"not really evtx"),  # the suffix decides: a worker reports it
+        ("a-b/z.jsonl", b'{"a": 1}\n' * 10),
+        ("a/magic.json", EVTX_MAGIC + b"\0" * 10),  # the magic decides: EVTX
+        ("a/.hidden.ndjson", b"{}\n"),
+        ("a/notes.txt", b"ignored in folders"),
+        (".evtx", b"no suffix: ignored"),
+    ):
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def _old_plan(inputs: list[Path], chunk: int) -> tuple[list[WorkUnit], list[ScanError]]:
+    """What planning did before: rglob, then open every file for its magic."""
+    files: list[Path] = []
+    for item in inputs:
+        if item.is_dir():
+            suffixes = (".evtx", ".json", ".jsonl", ".ndjson")
+            found = [p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in suffixes]
+            files.extend(sorted(found))
+        else:
+            files.append(item)
+    units: list[WorkUnit] = []
+    errors: list[ScanError] = []
+    for path in files:
+        try:
+            kind = file_kind(path)
+        except InputError as exc:
+            errors.append(ScanError(str(path), str(exc)))
+            continue
+        if kind is None:
+            errors.append(ScanError(str(path), f"{path}: neither an EVTX nor a JSON-lines file"))
+        elif kind == "evtx":
+            units.append(WorkUnit(str(path), kind))
+        else:
+            size = path.stat().st_size
+            units += [
+                WorkUnit(str(path), kind, s, min(s + chunk, size))
+                for s in range(0, max(size, 1), chunk)
+            ]
+    return units, errors
+
+
+def test_plan_equals_walk_that_opens_every_file(tmp_path: Path) -> None:
+    _inputs(tmp_path / "in")
+    (tmp_path / "single.log").write_text("{}\n")
+    inputs = [tmp_path / "in", tmp_path / "single.log", tmp_path / "in" / "a-b" / "z.jsonl"]
+    assert plan(inputs) == _old_plan(inputs, 16 * 1024 * 1024)
+    units, sizes, _ = plan_sized(inputs)
+    root = str(tmp_path / "in")
+    assert [(u.path[len(root) + 1 :], u.kind) for u in units][:5] == [
+        ("a/.hidden.ndjson", "jsonl"),  # by path components: "a" before "a-b"
+        ("a/magic.json", "evtx"),
+        ("a/y.EVTX", "evtx"),
+        ("a-b/z.jsonl", "jsonl"),
+        ("b/x.evtx", "evtx"),
+    ]
+    assert sizes == [os.path.getsize(u.path) for u in units]
+    assert [str(p) for p in discover([tmp_path / "in"])] == [u.path for u in units[:5]]
+
+
+def test_relative_inputs_keep_their_spelling(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _inputs(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert plan([Path(".")]) == _old_plan([Path(".")], 16 * 1024 * 1024)
+    assert plan([Path("b/")])[0] == [WorkUnit("b/x.evtx", "evtx")]
+
+
+def test_missing_input(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="nope"):
+        plan([tmp_path / "nope"])
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
+def test_unreadable_evtx_reported_early(tmp_path: Path) -> None:
+    _inputs(tmp_path)
+    locked = tmp_path / "b" / "x.evtx"
+    locked.chmod(0)
+    try:
+        units, errors = plan([tmp_path])
+        assert errors == _old_plan([tmp_path], 16 * 1024 * 1024)[1]
+        assert errors and "cannot read" in errors[0].message
+        assert all(u.path != str(locked) for u in units)
+    finally:
+        locked.chmod(0o644)
+
+
+def test_batches_from_known_sizes(tmp_path: Path) -> None:
+    _inputs(tmp_path)
+    units, sizes, _ = plan_sized([tmp_path])
+    assert make_batches(units, 2, sizes) == make_batches(units, 2)
