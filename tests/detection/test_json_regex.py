@@ -65,7 +65,7 @@ def corpus_regexes(corpus_ruleset: RuleSet) -> list[tuple[str, str, bytes]]:
 
 
 def _hits(pattern: bytes, value: str) -> bool:
-    text = orjson.dumps({"CommandLine": value, "x": [value, 1]}).lower()
+    text = orjson.dumps({"CommandLine": value, "x": [value, 1]})
     return bool(Prefilter([pattern], [1], regex=True).scan(text))
 
 

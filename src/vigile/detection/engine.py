@@ -220,7 +220,7 @@ class RuleSet:
             if not bucket.needs_scan:
                 candidates = bucket.always
             elif canonical(data):
-                candidates = bucket.candidates(data.lower())
+                candidates = bucket.candidates(data)
             else:
                 flat = flatten_event(obj)
                 candidates = bucket.candidates(values_text(flat))
@@ -258,7 +258,7 @@ class RuleSet:
             self._raw_buckets[(name, number)] = bucket
         # No canonical() test: serde_json (the `evtx` writer) escapes only what JSON requires,
         # spelled as orjson spells it (short escapes, else \u00XX), like the needles.
-        candidates = bucket.candidates(raw.lower()) if bucket.needs_scan else bucket.always
+        candidates = bucket.candidates(raw) if bucket.needs_scan else bucket.always
         if not candidates:
             return None, {}, []
         obj = orjson.loads(raw)

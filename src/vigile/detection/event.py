@@ -37,13 +37,14 @@ def to_text(value: Any) -> Text | None:
 class EventView:
     """A flat event plus lazily computed caches; built once per event, shared by all rules."""
 
-    __slots__ = ("_folded", "_lower", "_text", "fields")
+    __slots__ = ("_all", "_folded", "_lower", "_text", "fields")
 
     def __init__(self, fields: Mapping[str, Any]) -> None:
         self.fields = fields
         self._text: dict[str, Text | None] = {}
         self._lower: dict[str, Text | None] = {}
         self._folded: dict[str, str] | None = None
+        self._all: dict[bool, list[str]] = {}
 
     def get(self, name: str) -> Any:
         """Raw value of a field, or :data:`MISSING`."""
@@ -82,8 +83,13 @@ class EventView:
         return low  # type: ignore[no-any-return]
 
     def all_texts(self, lower: bool) -> list[str]:
-        """Every field value as text (keyword searches match any field)."""
+        """Every field value as text (keyword searches match any field), computed once per
+        event for each of ``lower`` true and false."""
+        cached = self._all.get(lower)
+        if cached is not None:
+            return cached
         out: list[str] = []
+        self._all[lower] = out
         for value in self.fields.values():
             text = to_text(value)
             if isinstance(text, tuple):

@@ -1,7 +1,8 @@
 """Routing buckets and their literal prefilter.
 
 Needles (:mod:`vigile.detection.analysis`) are stored JSON-escaped (``\\`` → ``\\\\``, ``"`` →
-``\\"``) and lower-cased, because the text scanned is JSON: either the raw record text (as the
+``\\"``) and lower-cased, matched ASCII-caseless (as if the text were lower-cased ASCII-only),
+because the text scanned is JSON: either the raw record text (as the
 `evtx` parser or a JSON-lines file gives it — no re-serialisation) or, for a dict event,
 ``orjson.dumps`` of its values. JSON escaping maps each character independently, so a value
 containing a literal ⇔ its JSON text contains the escaped literal; a value starting (ending)
@@ -61,12 +62,12 @@ def _plain(value: Any) -> bool:
 
 
 def values_text(fields: Mapping[str, Any]) -> bytes | None:
-    """Lower-cased JSON text of an event's values, or ``None`` when some value is not plain
+    """JSON text of an event's values, or ``None`` when some value is not plain
     JSON data (its ``str`` could differ from its JSON text: scan every rule then)."""
     values = list(fields.values())
     if not _plain(values):
         return None
-    return orjson.dumps(values).lower()
+    return orjson.dumps(values)
 
 
 def canonical(raw: bytes) -> bool:
@@ -84,7 +85,7 @@ def canonical(raw: bytes) -> bool:
 def scan_text(raw: bytes | None, fields: Mapping[str, Any]) -> bytes | None:
     """The text to scan: the raw JSON when its escaping is canonical, else the values."""
     if raw is not None and canonical(raw):
-        return raw.lower()
+        return raw
     return values_text(fields)
 
 

@@ -1,6 +1,6 @@
 """Prefilter patterns: a rule's regex (or non-ASCII literal) rewritten to run on event JSON text.
 
-The prefilter scans an event's JSON text, ASCII-lower-cased, once for every rule of its bucket
+The prefilter scans an event's JSON text, ASCII-caseless, once for every rule of its bucket
 (:mod:`vigile.detection.index`). Rules whose only required tests are regular expressions, or
 literals with non-ASCII letters, have no plain literal to index; instead they get a *pattern*:
 a Hyperscan regex (compiled caseless) that matches the JSON text of every value the original
@@ -9,7 +9,7 @@ classes, widens everything else:
 
 * a character becomes the bytes of its JSON spelling: ``"`` → ``\\"``, ``\\`` → ``\\\\``,
   control characters → their short or ``\\u00XX`` escape, non-ASCII letters → the UTF-8 bytes
-  of every character ``str.lower`` maps to the same letter (the text is lower-cased ASCII-only);
+  of every character ``str.lower`` maps to the same letter (only ASCII letters match caseless);
 * a class, ``.`` or a negated class that can match more than plain ASCII also accepts any
   escape sequence and any multi-byte UTF-8 character, as one "character";
 * repetitions lose their upper bound and keep at most :data:`MAX_MIN_REPEAT` as lower bound;

@@ -1,7 +1,8 @@
-"""Multi-literal prefilter: which of many lower-case literals occur in an event's values.
+"""Multi-literal prefilter: which of many literals occur in an event's values.
 
-One Hyperscan literal database per group of rules; each event's text is lower-cased once,
-then scanned once for every literal of the bucket (``SINGLEMATCH``: each
+One Hyperscan literal database per group of rules, matched ASCII-caseless (which is what
+lower-casing the text would give, without the copy); each event's text is scanned once for
+every literal of the bucket (``SINGLEMATCH``: each
 literal reports at most once). Hyperscan databases are not picklable, so they are built lazily
 in the process that scans.
 """
@@ -82,7 +83,7 @@ class Prefilter:
             expressions=self._literals,
             ids=self._ids,
             elements=len(self._literals),
-            flags=hyperscan.HS_FLAG_SINGLEMATCH,
+            flags=hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_CASELESS,
             literal=True,
         )
         return db
