@@ -58,16 +58,16 @@ class Unsupported(Exception):
 
 @functools.cache
 def _case_variants() -> dict[str, frozenset[str]]:
-    """For each non-ASCII character: every character whose ``str.lower`` is the same."""
+    """For each non-ASCII character with a case mapping: every character whose ``str.lower``
+    is the same (characters without one only match themselves)."""
     groups: dict[str, set[str]] = {}
     for code in range(0x80, 0x110000):
         ch = chr(code)
         low = ch.lower()
-        if len(low) == 1:
-            groups.setdefault(low, set()).add(ch)
-            groups[low].add(low)
+        if low != ch and len(low) == 1:
+            groups.setdefault(low, {low}).add(ch)
     # Final sigma: ``str.lower`` maps a word-final capital sigma to "ς", others to "σ".
-    sigmas = groups.setdefault("σ", set()) | groups.setdefault("ς", set())
+    sigmas = groups.get("σ", {"σ"}) | groups.get("ς", {"ς"}) | {"σ", "ς"}
     groups["σ"] = groups["ς"] = sigmas
     out: dict[str, frozenset[str]] = {}
     for chars in groups.values():
