@@ -67,9 +67,13 @@ def load_cached(
     cache_dir: Path, files: Sequence[Path], placeholders: Mapping[str, Sequence[str]]
 ) -> object | None:
     """The cached object for these files, or ``None``."""
-    path = _path(cache_dir, cache_key(files, placeholders))
+    return load_entry(cache_dir, cache_key(files, placeholders))
+
+
+def load_entry(cache_dir: Path, key: str) -> object | None:
+    """The cached object of a key (:func:`cache_key`), or ``None``."""
     try:
-        data = _read(os.fspath(path))
+        data = _read(os.fspath(_path(cache_dir, key)))
     except OSError:
         return None
     try:
@@ -77,6 +81,44 @@ def load_cached(
         return obj
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
         return None
+
+
+# The key last used for given rule paths, so that a caller can start loading its entry while
+# the key (which reads every rule file) is being computed, and check it afterwards.
+
+
+def _pointer(
+    cache_dir: Path, paths: Sequence[Path], placeholders: Mapping[str, Sequence[str]]
+) -> Path:
+    h = hashlib.sha256(repr([os.fspath(p) for p in paths]).encode())
+    for name in sorted(placeholders):
+        h.update(f"\0{name}={list(placeholders[name])!r}".encode())
+    return cache_dir / f"last-{h.hexdigest()[:32]}.key"
+
+
+def last_key(
+    cache_dir: Path, paths: Sequence[Path], placeholders: Mapping[str, Sequence[str]]
+) -> str | None:
+    """The key :func:`remember_key` noted for these rule paths, if any (a guess: check it)."""
+    try:
+        key = _pointer(cache_dir, paths, placeholders).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return key if len(key) == 32 and all(c in "0123456789abcdef" for c in key) else None
+
+
+def remember_key(
+    cache_dir: Path, paths: Sequence[Path], placeholders: Mapping[str, Sequence[str]], key: str
+) -> None:
+    """Note the key of the rule set loaded for these rule paths; failures are not errors."""
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(key)
+        os.replace(tmp, _pointer(cache_dir, paths, placeholders))
+    except OSError:
+        pass
 
 
 def store_cached(

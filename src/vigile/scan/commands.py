@@ -7,24 +7,20 @@ path, no rules, bad option).
 
 from __future__ import annotations
 
-import gc
 import sys
 from collections import Counter
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Annotated
+from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from vigile.config import Settings
-from vigile.detection.engine import RuleSet, load_ruleset
-from vigile.detection.model import LEVELS
-from vigile.scan.output import csv_header, write_table
-from vigile.scan.readers import InputError
-from vigile.scan.service import ScanError, plan_sized, scan_formatted
+if TYPE_CHECKING:
+    from rich.console import Console
+
+# The rest (the engine, Rich, the readers) is imported by the command itself, once its helper
+# process is forked (see vigile.scan.startup): the imports then overlap the helper's work.
 
 
 class Level(StrEnum):
@@ -58,29 +54,10 @@ def _binary_output(output: Path | None) -> tuple[Callable[[bytes], object], Call
     return write, text.flush
 
 
-# Allocations between two young-generation collections while the rule set loads: more than a
-# cached rule set's objects, so that none runs during its unpickling.
-LOAD_GC_THRESHOLD = 1_000_000
+def _stderr() -> Console:
+    from rich.console import Console
 
-
-def _load_rules(paths: list[Path], cache_dir: Path) -> RuleSet:
-    """:func:`load_ruleset`, then its objects frozen out of the garbage collector's sight.
-
-    The ~150,000 objects of a compiled rule set live until the command ends. Collected as
-    usual, they are traversed again and again while they are unpickled and afterwards (as
-    long as the load itself); frozen, never. A cold compile still collects (children too:
-    the threshold is only raised), and its garbage is collected once before the freeze.
-    """
-    threshold = gc.get_threshold()
-    gc.set_threshold(LOAD_GC_THRESHOLD, *threshold[1:])
-    try:
-        ruleset = load_ruleset(paths, cache_dir=cache_dir)
-        if not ruleset.report.from_cache:
-            gc.collect()
-        return ruleset
-    finally:
-        gc.freeze()
-        gc.set_threshold(*threshold)
+    return Console(stderr=True)
 
 
 def _fail(err: Console, message: str) -> typer.Exit:
@@ -108,20 +85,33 @@ def scan_command(
     ] = None,
 ) -> None:
     """Scan EVTX / JSON-lines files with Sigma rules."""
-    err = Console(stderr=True)
+    from vigile.config import Settings
+
     settings = Settings()
     rule_paths = rules or settings.effective_rules
     missing = [p for p in rule_paths if not p.exists()]
     if missing:
-        raise _fail(err, f"rule path not found: {missing[0]}")
-    ruleset = _load_rules(rule_paths, settings.data_dir / "cache")
+        raise _fail(_stderr(), f"rule path not found: {missing[0]}")
+    from vigile.scan.startup import start
+
+    ruleset, planned = start(rule_paths, inputs, settings.data_dir / "cache")
+    err = _stderr()
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from vigile.scan.output import csv_header, write_table
+    from vigile.scan.service import ScanError, scan_formatted
+
     err.print(ruleset.report.summary(), highlight=False)
     if not ruleset.active_rules:
         raise _fail(err, "no usable rules in " + ", ".join(map(str, rule_paths)))
-    try:
-        planned = plan_sized(inputs)
-    except InputError as exc:
-        raise _fail(err, str(exc)) from exc
+    if isinstance(planned, Exception):
+        raise _fail(err, str(planned)) from planned
     units = planned[0]
 
     errors: list[ScanError] = []
@@ -197,4 +187,4 @@ def scan_command(
         raise typer.Exit(code=1)
 
 
-__all__ = ["LEVELS", "scan_command"]
+__all__ = ["scan_command"]

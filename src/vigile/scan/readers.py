@@ -110,6 +110,23 @@ def sized_units(name: str, chunk: int = JSON_CHUNK) -> tuple[list[WorkUnit], lis
     return units, [u.end - u.start for u in units]
 
 
+def plan_files(inputs: Sequence[Path]) -> tuple[list[WorkUnit], list[int], list[tuple[str, str]]]:
+    """Work units of all inputs, their sizes, and (file, message) of the files that cannot be
+    scanned at all; raises :class:`InputError` when an input path does not exist."""
+    units: list[WorkUnit] = []
+    sizes: list[int] = []
+    errors: list[tuple[str, str]] = []
+    for name in input_files(inputs):
+        try:
+            more, more_sizes = sized_units(name)
+        except InputError as exc:
+            errors.append((name, str(exc)))
+            continue
+        units.extend(more)
+        sizes.extend(more_sizes)
+    return units, sizes, errors
+
+
 def read_evtx(unit: WorkUnit) -> Iterator[bytes]:
     """JSON texts of an EVTX file's records; a record that cannot be decoded is skipped."""
     try:

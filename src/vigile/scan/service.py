@@ -33,7 +33,7 @@ import orjson
 
 from vigile.detection.engine import RuleSet
 from vigile.detection.model import LEVELS
-from vigile.scan.readers import InputError, WorkUnit, input_files, read_unit, sized_units
+from vigile.scan.readers import InputError, WorkUnit, plan_files, read_unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,18 +213,8 @@ Plan = tuple[list[WorkUnit], list[int], list[ScanError]]
 
 def plan_sized(inputs: Sequence[Path]) -> Plan:
     """:func:`plan`, with the size in bytes of each unit (for :func:`make_batches`)."""
-    units: list[WorkUnit] = []
-    sizes: list[int] = []
-    errors: list[ScanError] = []
-    for name in input_files(inputs):
-        try:
-            more, more_sizes = sized_units(name)
-        except InputError as exc:
-            errors.append(ScanError(name, str(exc)))
-            continue
-        units.extend(more)
-        sizes.extend(more_sizes)
-    return units, sizes, errors
+    units, sizes, errors = plan_files(inputs)
+    return units, sizes, [ScanError(name, message) for name, message in errors]
 
 
 # Batches: about BATCHES_PER_WORKER per process (so the last ones balance the load), each
