@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import hashlib
 
-from vigile.alerts.evidence import canonical_json, content_hash, dedup_key, extract_assets
+from vigile.alerts.evidence import (
+    Prepared,
+    canonical_json,
+    content_hash,
+    dedup_key,
+    event_assets,
+    extract_assets,
+    prepare,
+    prepare_rules,
+)
 
 
 def test_content_hash_is_the_sha256_of_canonical_json() -> None:
@@ -42,3 +51,23 @@ def test_dedup_key_uses_host_and_salient_fields() -> None:
     assert dedup_key("r", with_image, ["Image"]) == dedup_key(
         "r", with_image | {"TargetUserName": "x"}, ["Image"]
     )
+
+
+def test_prepared_ahead_equals_what_raising_computes() -> None:
+    events = [
+        {"Computer": "WS1", "TargetUserName": "bob", "IpAddress": "10.0.0.5"},
+        {"host": {"name": "web1"}, "user": ["alice", "-"], "src": 1},
+        {"Computer": True, "user": 1, "ipaddress": "not-an-ip"},  # 1 == True: not one entry
+        {"Computer": 1, "user": True},
+        {},
+    ]
+    for event in events:
+        one = prepare("r", [event])
+        assert one == Prepared(dedup_key("r", event), extract_assets([event]))
+        assert prepare_rules(["r", "s"], event_assets(event)) == [
+            one,
+            Prepared(dedup_key("s", event), one.assets),
+        ]
+    assert prepare("r", events).assets == extract_assets(events)
+    assert prepare("r", events, ["User"]).key == dedup_key("r", events[0], ["user"])
+    assert extract_assets([events[2]]).hosts == () and extract_assets([events[3]]).hosts == ("1",)

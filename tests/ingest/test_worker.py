@@ -20,6 +20,7 @@ from vigile.db import make_engine, make_sessionmaker
 from vigile.detection.engine import ruleset_from_yaml
 from vigile.events import service as events
 from vigile.events.duckdb_store import DuckDbEventStore
+from vigile.events.store import EventRows
 from vigile.ingest.detect import Detector
 from vigile.ingest.models import DetectionMark
 from vigile.ingest.runtime import open_spool
@@ -137,16 +138,16 @@ def test_events_stored_and_alerts_raised_once(
 
 
 class _FailOnce:
-    """An event store whose first ``add`` fails (a transient error mid-batch)."""
+    """An event store whose first ``add_rows`` fails (a transient error mid-batch)."""
 
     def __init__(self, store: DuckDbEventStore) -> None:
         self.store, self.failed = store, False
 
-    def add(self, batch: list[Any]) -> int:
+    def add_rows(self, rows: EventRows) -> int:
         if not self.failed:
             self.failed = True
             raise RuntimeError("transient")
-        return self.store.add(batch)
+        return self.store.add_rows(rows)
 
 
 def test_a_failed_batch_is_retried_not_skipped(

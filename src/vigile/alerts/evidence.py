@@ -6,9 +6,10 @@ no insignificant whitespace, UTF-8), so the same event always gets the same hash
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,29 +99,92 @@ def content_hash(event: Mapping[str, Any]) -> str:
 def flatten(event: Mapping[str, Any]) -> dict[str, Any]:
     """Lower-cased dotted keys to scalar values (``{"host": {"name": x}}`` → ``host.name``)."""
     flat: dict[str, Any] = {}
-
-    def walk(prefix: str, value: Any) -> None:
-        if isinstance(value, Mapping):
-            for key, inner in value.items():
-                walk(f"{prefix}.{key}".lower() if prefix else str(key).lower(), inner)
-        else:
-            flat.setdefault(prefix, value)
-
-    walk("", event)
+    _walk(flat, "", event)
     return flat
+
+
+_LEAVES = frozenset({str, int, float, bool, type(None), list})
+
+
+def _walk(flat: dict[str, Any], prefix: str, mapping: Mapping[str, Any]) -> None:
+    # The leaf test by exact type first: an ABC isinstance per value dominated the cost.
+    for key, value in mapping.items():
+        name = f"{prefix}.{key}".lower() if prefix else str(key).lower()
+        if type(value) not in _LEAVES and isinstance(value, Mapping):
+            _walk(flat, name, value)
+        else:
+            flat.setdefault(name, value)
 
 
 def extract_assets(events: Iterable[Mapping[str, Any]]) -> Assets:
     """Hosts, users and IPs named by ``events`` (values normalised, duplicates dropped)."""
-    hosts: list[str] = []
-    users: list[str] = []
-    ips: list[str] = []
-    for event in events:
-        flat = flatten(event)
-        hosts += _values(flat, HOST_FIELDS, _host)
-        users += _values(flat, USER_FIELDS, _text)
-        ips += _values(flat, IP_FIELDS, _ip)
-    return Assets(hosts=_union((), hosts), users=_union((), users), ips=_union((), ips))
+    return _merged([event_assets(event) for event in events])
+
+
+def event_assets(event: Mapping[str, Any]) -> Assets:
+    """:func:`extract_assets` of one event."""
+    return _flat_assets(flatten(event))
+
+
+_ASSET_FIELDS = (*HOST_FIELDS, *USER_FIELDS, *IP_FIELDS)
+
+
+def _flat_assets(flat: Mapping[str, Any]) -> Assets:
+    values = tuple(flat.get(name) for name in _ASSET_FIELDS)
+    if all(v is None or type(v) is str for v in values):
+        return _assets_of(values)  # the usual case, and the same few values recur
+    return _assets_of.__wrapped__(values)
+
+
+@functools.lru_cache(maxsize=4096)
+def _assets_of(values: tuple[Any, ...]) -> Assets:
+    """The assets of the values of :data:`_ASSET_FIELDS` (cached for text values only:
+    ``1 == True`` would share an entry)."""
+    flat = dict(zip(_ASSET_FIELDS, values, strict=True))
+    return Assets(
+        hosts=tuple(_values(flat, HOST_FIELDS, _host)),
+        users=tuple(_values(flat, USER_FIELDS, _text)),
+        ips=tuple(_values(flat, IP_FIELDS, _ip)),
+    )
+
+
+def _merged(each: Sequence[Assets]) -> Assets:
+    if len(each) == 1:
+        return each[0]
+    return Assets(
+        hosts=_union((), [h for a in each for h in a.hosts]),
+        users=_union((), [u for a in each for u in a.users]),
+        ips=_union((), [i for a in each for i in a.ips]),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """What raising a detection derives from its events: the dedup key and the assets.
+
+    Computed ahead (:func:`prepare`) by a caller that has the events at hand in another
+    process (the pipeline's detection processes), so the writer does not flatten them again.
+    """
+
+    key: str
+    assets: Assets
+
+
+def prepare(
+    rule_id: str, events: Sequence[Mapping[str, Any]], key_fields: Iterable[str] = ()
+) -> Prepared:
+    """:func:`dedup_key` of the first event and :func:`extract_assets` of all of them."""
+    if key_fields:
+        key = dedup_key(rule_id, events[0], key_fields)
+        return Prepared(key, extract_assets(events))
+    each = [event_assets(event) for event in events]
+    return Prepared(_default_key(rule_id, each[0]), _merged(each))
+
+
+def prepare_rules(rule_ids: Sequence[str], assets: Assets) -> list[Prepared]:
+    """:func:`prepare` for each of several rules matching one event, from the event's
+    :func:`event_assets`."""
+    return [Prepared(_default_key(rule_id, assets), assets) for rule_id in rule_ids]
 
 
 def dedup_key(rule_id: str, event: Mapping[str, Any], key_fields: Iterable[str] = ()) -> str:
@@ -130,12 +194,22 @@ def dedup_key(rule_id: str, event: Mapping[str, Any], key_fields: Iterable[str] 
     (by default the user account named by the event).
     """
     flat = flatten(event)
-    host = next(iter(_values(flat, HOST_FIELDS, _host)), "")
     fields = sorted({f.lower() for f in key_fields})
-    if fields:
-        salient = [[f, _text(flat.get(f)) or ""] for f in fields]
-    else:
-        salient = [["user", next(iter(_values(flat, USER_FIELDS, _text)), "")]]
+    if not fields:
+        return _default_key(rule_id, _flat_assets(flat))
+    host = next(iter(_values(flat, HOST_FIELDS, _host)), "")
+    salient = [[f, _text(flat.get(f)) or ""] for f in fields]
+    return _key_of(rule_id, host, salient)
+
+
+def _default_key(rule_id: str, assets: Assets) -> str:
+    """The key on the host and the user account (the first of each the event names)."""
+    host = assets.hosts[0] if assets.hosts else ""
+    user = assets.users[0] if assets.users else ""
+    return _key_of(rule_id, host, [["user", user]])
+
+
+def _key_of(rule_id: str, host: str, salient: list[list[str]]) -> str:
     material = orjson.dumps([rule_id, host, salient]).decode()
     return hashlib.sha256(material.encode()).hexdigest()
 
@@ -166,8 +240,12 @@ def _host(value: Any) -> str | None:
 
 def _ip(value: Any) -> str | None:
     text = _text(value)
-    if text is None:
-        return None
+    return None if text is None else _canonical_ip(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _canonical_ip(text: str) -> str | None:
+    """The canonical spelling of an address (parsing is costly; addresses recur)."""
     if text.lower().startswith("::ffff:"):
         text = text[7:]
     try:

@@ -115,13 +115,16 @@ def raise_alerts(
     detections: Sequence[tuple[int, AlertInput]],
     clock: Clock,
     policy: AlertPolicy | None = None,
+    ahead: Sequence[ev.Prepared] | None = None,
 ) -> list[RaiseOutcome | Exception]:
     """:func:`raise_alert` for a batch of ``(tenant id, detection)``, in the caller's
     transaction, with the same outcome as raising them one by one in order: each tenant,
     exception list, service terms and the open alerts of the batch's dedup keys are read
     once, new alerts and their evidence are inserted together, and each created alert still
     gets its timeline row and its audit entry. A detection that cannot be raised (tenant
-    gone, invalid level or time) gets its error in the result instead of an outcome."""
+    gone, invalid level or time) gets its error in the result instead of an outcome.
+    ``ahead``: each detection's :func:`evidence.prepare` (dedup key, assets), when the
+    caller computed them already."""
     policy = policy or AlertPolicy()
     scope.require_provider()
     now = clock()
@@ -156,21 +159,25 @@ def raise_alerts(
             )
         )
     }
-    keyed: list[tuple[int, int, AlertInput, datetime, Level, str]] = []
+    keyed: list[tuple[int, int, AlertInput, datetime, Level, ev.Prepared]] = []
     for i, tenant, detection, raised, level in prepared:
         rule_exc = excepted.get((tenant, detection.rule_id))
         if rule_exc is not None:
             out[i] = RaiseOutcome(RaiseStatus.SUPPRESSED, None, rule_exc.reason)
             continue
-        key = ev.dedup_key(detection.rule_id, detection.events[0], detection.key_fields)
-        keyed.append((i, tenant, detection, raised, level, key))
+        prep = (
+            ahead[i]
+            if ahead is not None
+            else ev.prepare(detection.rule_id, detection.events, detection.key_fields)
+        )
+        keyed.append((i, tenant, detection, raised, level, prep))
     window = policy.dedup_window
     candidates = _open_alerts(session, keyed, window) if window else {}
     touched = _with_evidence(session, [a for group in candidates.values() for a in group])
     created: list[tuple[Alert, Deadline]] = []
     deadlines: dict[tuple[int, Level, datetime], Deadline] = {}
-    for i, tenant, detection, raised, level, key in keyed:
-        assets = ev.extract_assets(detection.events)
+    for i, tenant, detection, raised, level, prep in keyed:
+        key, assets = prep.key, prep.assets
         group = candidates.setdefault((tenant, detection.rule_id, key), [])
         if window:
             joined = next(
@@ -222,11 +229,11 @@ def raise_alerts(
 
 def _open_alerts(
     session: Session,
-    keyed: Sequence[tuple[int, int, AlertInput, datetime, Level, str]],
+    keyed: Sequence[tuple[int, int, AlertInput, datetime, Level, ev.Prepared]],
     window: Any,
 ) -> dict[tuple[int, str, str], list[Alert]]:
     """Open alerts that detections of the batch may join, per key, oldest first."""
-    keys = sorted({(t, d.rule_id, key) for _, t, d, _, _, key in keyed})
+    keys = sorted({(t, d.rule_id, prep.key) for _, t, d, _, _, prep in keyed})
     if not keys:
         return {}
     low = min(r for _, _, _, r, _, _ in keyed) - window

@@ -9,11 +9,12 @@ and built-in Windows accounts are left out.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from vigile.alerts.evidence import extract_assets
+from vigile.alerts.evidence import Assets, event_assets
 from vigile.assets.types import AssetKind, Observation
 
 NAME_MAX = 255
@@ -31,6 +32,7 @@ BUILTIN_ACCOUNTS = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def _internal(ip: str) -> bool:
     address = ipaddress.ip_address(ip)
     return address.is_private and not (
@@ -42,14 +44,20 @@ def observations_from_events(events: Iterable[Mapping[str, Any]]) -> set[Observa
     """The distinct assets named by ``events`` (flat or nested field dicts)."""
     found: set[Observation] = set()
     for event in events:
-        assets = extract_assets([event])
-        found.update(Observation(AssetKind.HOST, h[:NAME_MAX]) for h in assets.hosts)
-        found.update(Observation(AssetKind.IP, ip) for ip in assets.ips if _internal(ip))
-        for user in assets.users:
-            name = user.lower()[:NAME_MAX]
-            if name not in BUILTIN_ACCOUNTS:
-                found.add(Observation(AssetKind.ACCOUNT, name))
+        found |= observations(event_assets(event))
     return found
+
+
+@functools.lru_cache(maxsize=4096)
+def observations(assets: Assets) -> frozenset[Observation]:
+    """The inventory's observations of one event's assets (the same few recur: cached)."""
+    found = {Observation(AssetKind.HOST, h[:NAME_MAX]) for h in assets.hosts}
+    found.update(Observation(AssetKind.IP, ip) for ip in assets.ips if _internal(ip))
+    for user in assets.users:
+        name = user.lower()[:NAME_MAX]
+        if name not in BUILTIN_ACCOUNTS:
+            found.add(Observation(AssetKind.ACCOUNT, name))
+    return frozenset(found)
 
 
 def normalise_name(kind: AssetKind, name: str) -> str:

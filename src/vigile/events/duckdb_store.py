@@ -40,10 +40,18 @@ import orjson
 from vigile.config import Settings
 from vigile.errors import VigileError
 from vigile.events.query import Condition, Operator
-from vigile.events.store import EVENT_ID_PATTERN, Event, EventQuery, SearchResult
+from vigile.events.store import (
+    EVENT_ID_PATTERN,
+    Event,
+    EventQuery,
+    EventRows,
+    SearchResult,
+    micros,
+)
 
 SCHEMA_VERSION = "1"
 CHUNK = 50_000
+CHECKPOINT_WAL = "256MB"
 PROMOTED = (
     "EventID",
     "Channel",
@@ -82,6 +90,17 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE TABLE IF NOT EXISTS store_meta (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
 """
+_UNNEST = ", ".join(f"unnest(?{'::HUGEINT[]' if i == 2 else ''}) AS c{i}" for i in range(9))
+_PROMOTED_COLUMNS = ", ".join(f"p[{i + 1}]" for i in range(len(PROMOTED)))
+_INSERT = (
+    "INSERT INTO events SELECT c0, CAST(make_timestamp(c1) AS DATE), make_timestamp(c1), c2, "
+    f"c3, make_timestamp(c4), c5, c6, {_PROMOTED_COLUMNS}, f, c8 FROM (SELECT *, "
+    f"json_extract_string(f, {_PATHS}) AS p FROM (SELECT *, CAST(c7 AS JSON) AS f FROM "
+    f"(SELECT {_UNNEST}, unnest(range(?::BIGINT)) AS pos) "
+    "QUALIFY row_number() OVER (PARTITION BY c0, c3 ORDER BY pos) = 1)) b "
+    "WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.day BETWEEN ? AND ? "
+    "AND e.tenant_id = b.c0 AND e.key = b.c2 AND e.event_id = b.c3) ORDER BY c0, c1"
+)
 _SELECT = (
     "SELECT tenant_id, event_id, epoch_us(ts), epoch_us(received_at), source_type, source, "
     "CAST(fields AS VARCHAR), raw FROM events"
@@ -98,10 +117,6 @@ class EventStoreUnavailable(VigileError):
 def default_path(settings: Settings) -> Path:
     """Where the embedded store lives: ``<data_dir>/events/events.duckdb``."""
     return settings.data_dir / "events" / "events.duckdb"
-
-
-def _micros(value: datetime) -> int:
-    return (value - _EPOCH) // timedelta(microseconds=1)
 
 
 def _from_micros(value: int) -> datetime:
@@ -162,7 +177,7 @@ def _where(query: EventQuery) -> tuple[str, list[Any]]:
         "ts < make_timestamp(?::BIGINT)",
     ]
     params: list[Any] = [*tenants, query.start.date(), query.end.date()]
-    params += [_micros(query.start), _micros(query.end)]
+    params += [micros(query.start), micros(query.end)]
     for condition in query.conditions:
         sql, values = condition_sql(condition)
         clauses.append(sql)
@@ -184,6 +199,10 @@ class DuckDbEventStore:
             raise EventStoreUnavailable(f"cannot open the event store {path}: {exc}") from exc
         self._write_lock = threading.Lock()
         if not read_only:
+            # Checkpoints rewrite the row groups they touch: one per 16 MB of WAL (DuckDB's
+            # default) re-compressed the growing row group again and again (20,000 corpus
+            # EVTX events in batches of 2,000: -15 % CPU per event, a third less file).
+            self._con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_WAL}'")
             self._con.execute(_DDL)
             self._con.execute(
                 "INSERT INTO store_meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
@@ -211,54 +230,37 @@ class DuckDbEventStore:
     # --- writes -----------------------------------------------------------------------
 
     def add(self, events: Sequence[Event]) -> int:
+        return self.add_rows(EventRows.of(events))
+
+    def add_rows(self, rows: EventRows) -> int:
         self._writable()
-        unique = list({(e.tenant_id, e.event_id): e for e in reversed(events)}.values())
-        unique.sort(key=lambda e: (e.tenant_id, e.time))
         added = 0
         with self._write_lock, self._cursor() as cursor:
-            for start in range(0, len(unique), CHUNK):
-                added += self._insert(cursor, unique[start : start + CHUNK])
+            for start in range(0, len(rows), CHUNK):
+                added += self._insert(cursor, rows, start, start + CHUNK)
         return added
 
-    def _insert(self, cursor: duckdb.DuckDBPyConnection, batch: Sequence[Event]) -> int:
+    def _insert(self, cursor: duckdb.DuckDBPyConnection, rows: EventRows, lo: int, hi: int) -> int:
+        """One statement, all in DuckDB (no Python work per row, the GIL released): the
+        batch's first copy of each (tenant, id), minus the rows already stored on the days
+        it covers, sorted by (tenant, time); promoted columns extracted from the JSON (the
+        same text a JSON condition would read), one parse per row."""
+        times = rows.times[lo:hi]
+        if not times:
+            return 0
         columns: list[list[Any]] = [
-            [e.tenant_id for e in batch],
-            [_micros(e.time) for e in batch],
-            [_key(e.event_id) for e in batch],
-            [e.event_id for e in batch],
-            [_micros(e.received_at) for e in batch],
-            [e.source_type for e in batch],
-            [e.source for e in batch],
-            [orjson.dumps(dict(e.fields)).decode() for e in batch],
-            [e.raw for e in batch],
+            rows.tenant_ids[lo:hi],
+            times,
+            [_key(event_id) for event_id in rows.event_ids[lo:hi]],
+            rows.event_ids[lo:hi],
+            rows.received[lo:hi],
+            rows.source_types[lo:hi],
+            rows.sources[lo:hi],
+            rows.fields[lo:hi],
+            rows.raws[lo:hi],
         ]
-        names = [f"c{i}" for i in range(len(columns))]
-        unnest = ", ".join(f"unnest(?{'::HUGEINT[]' if n == 'c2' else ''}) AS {n}" for n in names)
-        # Promoted columns are extracted by DuckDB from the JSON (the same text a JSON
-        # condition would read), one parse per row.
-        promoted = ", ".join(f"p[{i + 1}]" for i in range(len(PROMOTED)))
-        cursor.execute("BEGIN TRANSACTION")
-        try:
-            cursor.execute(
-                "CREATE OR REPLACE TEMP TABLE batch AS SELECT c0, "
-                "CAST(make_timestamp(c1) AS DATE), make_timestamp(c1), c2, c3, "
-                f"make_timestamp(c4), c5, c6, {promoted}, f, c8 FROM (SELECT *, "
-                f"json_extract_string(f, {_PATHS}) AS p FROM (SELECT *, CAST(c7 AS JSON) AS f "
-                f"FROM (SELECT {unnest})))",
-                columns,
-            )
-            first, last = min(e.day for e in batch), max(e.day for e in batch)
-            row = cursor.execute(
-                "INSERT INTO events SELECT * FROM batch b WHERE NOT EXISTS (SELECT 1 FROM "
-                "events e WHERE e.day BETWEEN ? AND ? AND e.tenant_id = b.c0 AND e.key = b.c2 "
-                "AND e.event_id = b.c3)",
-                [first, last],
-            ).fetchone()
-            cursor.execute("DROP TABLE batch")
-            cursor.execute("COMMIT")
-        except BaseException:
-            cursor.execute("ROLLBACK")
-            raise
+        first, last = _from_micros(min(times)).date(), _from_micros(max(times)).date()
+        row = cursor.execute(_INSERT, [*columns, len(times), first, last]).fetchone()
         return int(row[0]) if row else 0
 
     def purge(self, tenant_id: int, before: date, received_before: datetime) -> int:
@@ -267,7 +269,7 @@ class DuckDbEventStore:
             row = cursor.execute(
                 "DELETE FROM events WHERE tenant_id = ? AND day < ? "
                 "AND received_at < make_timestamp(?::BIGINT)",
-                [tenant_id, before, _micros(received_before.astimezone(UTC))],
+                [tenant_id, before, micros(received_before.astimezone(UTC))],
             ).fetchone()
             deleted = int(row[0]) if row else 0
             if deleted:

@@ -15,11 +15,12 @@ on the same day only.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 import orjson
@@ -105,6 +106,59 @@ def verify(event: Event) -> bool:
     return content_hash(event.raw) == event.event_id
 
 
+@dataclass(slots=True)
+class EventRows:
+    """A batch of events in columns (times in UTC microseconds, fields as JSON text).
+
+    Built where the events are decoded anyway (the detection processes) so that the writer
+    hands a batch to its backend without one Python object per event: the same content as
+    :class:`Event` values, validated by the code that builds it (ids are content hashes).
+    """
+
+    tenant_ids: list[int] = field(default_factory=list)
+    event_ids: list[str] = field(default_factory=list)
+    times: list[int] = field(default_factory=list)
+    received: list[int] = field(default_factory=list)
+    source_types: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)
+    raws: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.event_ids)
+
+    def append(self, event: Event) -> None:
+        """Add one event (its fields serialised here)."""
+        self.tenant_ids.append(event.tenant_id)
+        self.event_ids.append(event.event_id)
+        self.times.append(micros(event.time))
+        self.received.append(micros(event.received_at))
+        self.source_types.append(event.source_type)
+        self.sources.append(event.source)
+        self.fields.append(orjson.dumps(dict(event.fields)).decode())
+        self.raws.append(event.raw)
+
+    def extend(self, other: EventRows) -> None:
+        """Add the rows of ``other`` after these."""
+        for column in dataclasses.fields(self):
+            getattr(self, column.name).extend(getattr(other, column.name))
+
+    @classmethod
+    def of(cls, events: Sequence[Event]) -> EventRows:
+        rows = cls()
+        for event in events:
+            rows.append(event)
+        return rows
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def micros(value: datetime) -> int:
+    """Microseconds since the Unix epoch (UTC) of an aware datetime."""
+    return (value - _EPOCH) // timedelta(microseconds=1)
+
+
 @dataclass(frozen=True)
 class EventQuery:
     """A search: tenants (explicit, non-empty), ``[start, end)`` on event time, AND of
@@ -144,6 +198,10 @@ class EventStore(Protocol):
     def add(self, events: Sequence[Event]) -> int:
         """Store a batch; events already stored (same tenant and id) are skipped.
         Returns how many were new."""
+        ...
+
+    def add_rows(self, rows: EventRows) -> int:
+        """:meth:`add` for events already in columns (the live pipeline's batches)."""
         ...
 
     def search(self, query: EventQuery) -> SearchResult:

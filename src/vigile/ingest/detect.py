@@ -1,9 +1,12 @@
-"""Matching spooled envelopes against the compiled rule set, inline or in worker processes.
+"""Matching spooled records against the compiled rule set, inline or in worker processes.
 
 Processes are started with ``spawn`` (never ``fork``): `vigile serve` runs threads (uvicorn,
 receivers), and forking a threaded process can copy a held lock into the child. Each child
-unpickles the rule set once, then receives envelope *bytes* (cheaper to send than decoded
-dicts) and returns rule indexes. Results equal inline matching, in input order.
+unpickles the rule set once, then receives spooled envelope *bytes* and does all the per-event
+work of a batch (:func:`analyse`): decode, match, the event-store rows, what raising each hit
+needs (evidence, dedup key, assets), the sources and assets seen. The writer (the worker
+thread, which shares the GIL with the receivers in `vigile serve`) is left with the SQL and
+DuckDB calls. Results equal inline analysis, in input order.
 """
 
 from __future__ import annotations
@@ -12,15 +15,24 @@ import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
-from vigile.assets.discovery import observations_from_events
+from vigile.alerts.evidence import Prepared, event_assets, prepare_rules
+from vigile.assets.discovery import observations
 from vigile.assets.types import Observation
 from vigile.detection.engine import LogSource, RuleSet
 from vigile.detection.model import Rule
+from vigile.events.store import Event as StoredEvent
+from vigile.events.store import EventRows
 from vigile.ingest.envelope import Envelope
 from vigile.ingest.parsers.model import Event
+from vigile.sources.tracker import Key, Seen, aggregate
 
 _RULESET: RuleSet | None = None  # the rule set of a worker process
+EVENT_ID_FIELD = "vigile.event_id"
+"""Added to an event kept as alert evidence: the id of the stored event."""
 
 
 def engine_logsource(event: Event) -> LogSource | None:
@@ -46,29 +58,105 @@ Assets = dict[int, set[Observation]]
 """The assets named by a batch's events, per tenant id."""
 
 
-def batch_assets(events: Sequence[tuple[int, Event]]) -> Assets:
-    """The assets (hosts, internal addresses, accounts) the events name, per tenant."""
-    by_tenant: dict[int, list[dict[str, object]]] = {}
-    for tenant_id, event in events:
-        by_tenant.setdefault(tenant_id, []).append(event.fields)
-    return {tid: observations_from_events(fields) for tid, fields in by_tenant.items()}
+def stored_event(tenant_id: int, env: Envelope) -> StoredEvent:
+    """The event store's copy of a spooled event."""
+    ev = env.event
+    return StoredEvent(
+        tenant_id=tenant_id,
+        event_id=env.id,
+        time=ev.timestamp,
+        received_at=env.received_at,
+        source_type=ev.source_type,
+        source=f"{env.receiver}:{ev.host}" if ev.host else env.receiver,
+        fields=ev.fields,
+        raw=ev.raw.decode("utf-8", errors="replace"),
+    )
 
 
-def _match_chunk(chunk: list[tuple[int, bytes]]) -> tuple[list[list[int]], Assets]:
+@dataclass(slots=True)
+class Hit:
+    """A rule matching an event, with what raising its alert needs."""
+
+    tenant_id: int
+    event_id: str
+    rule: int
+    """The rule's index in the rule set (:attr:`Rule.index`)."""
+    evidence: dict[str, Any]
+    """The event as the alert keeps it: its fields and :data:`EVENT_ID_FIELD`."""
+    prepared: Prepared
+
+
+@dataclass(slots=True)
+class Matched:
+    """What the detection of a batch found: events to store, hits, sources, assets."""
+
+    rows: EventRows = field(default_factory=EventRows)
+    hits: list[Hit] = field(default_factory=list)
+    assets: Assets = field(default_factory=dict)
+    sources: dict[Key, Seen] = field(default_factory=dict)
+    seen_at: dict[int, datetime] = field(default_factory=dict)
+    """Per tenant, when its assets were last seen: the latest event time (never later than
+    its reception) of the batch."""
+    unreadable: list[int] = field(default_factory=list)
+    """Positions (in the batch) of records that are not envelopes."""
+
+    def extend(self, other: Matched, offset: int) -> None:
+        """Add the results of the batch's next chunk (``offset``: its first position)."""
+        self.rows.extend(other.rows)
+        self.hits += other.hits
+        for tid, found in other.assets.items():
+            self.assets.setdefault(tid, set()).update(found)
+        for key, seen in other.sources.items():
+            mine = self.sources.get(key)
+            if mine is None:
+                self.sources[key] = seen
+            else:
+                mine.count += seen.count
+                mine.first, mine.last = min(mine.first, seen.first), max(mine.last, seen.last)
+        for tid, at in other.seen_at.items():
+            if tid not in self.seen_at or at > self.seen_at[tid]:
+                self.seen_at[tid] = at
+        self.unreadable += [offset + i for i in other.unreadable]
+
+
+def analyse(ruleset: RuleSet, records: Sequence[tuple[int, bytes]]) -> Matched:
+    """All the per-event work of a batch of ``(tenant id, envelope bytes)``."""
+    out = Matched()
+    decoded: list[tuple[int, Envelope]] = []
+    for position, (tenant_id, data) in enumerate(records):
+        try:
+            decoded.append((tenant_id, Envelope.decode(data)))
+        except (ValueError, KeyError, TypeError):
+            # Written by this code's receivers only; an unreadable one cannot be fixed by
+            # retrying, so the worker logs and skips it rather than blocking the spool.
+            out.unreadable.append(position)
+    for tenant_id, env in decoded:
+        out.rows.append(stored_event(tenant_id, env))
+        # The assets of the event are those of its evidence (the added id names none).
+        assets = event_assets(env.event.fields)
+        out.assets.setdefault(tenant_id, set()).update(observations(assets))
+        matching = match_event(ruleset, env.event)
+        if matching:
+            evidence = {**env.event.fields, EVENT_ID_FIELD: env.id}
+            ids = [alert_rule_id(rule) for rule in matching]
+            for rule, prepared in zip(matching, prepare_rules(ids, assets), strict=True):
+                out.hits.append(Hit(tenant_id, env.id, rule.index, evidence, prepared))
+        at = min(env.event.timestamp, env.received_at)
+        if tenant_id not in out.seen_at or at > out.seen_at[tenant_id]:
+            out.seen_at[tenant_id] = at
+    out.sources = aggregate(decoded)
+    return out
+
+
+def alert_rule_id(rule: Rule) -> str:
+    """The rule id an alert records (cut to the alerts' column size)."""
+    return rule.id[:200]
+
+
+def _analyse_chunk(chunk: list[tuple[int, bytes]]) -> Matched:
     ruleset = _RULESET
     assert ruleset is not None
-    events = [(tid, Envelope.decode(data).event) for tid, data in chunk]
-    rules = [[rule.index for rule in match_event(ruleset, event)] for _, event in events]
-    return rules, batch_assets(events)
-
-
-class Matched:
-    """A batch's matching rules per event, and the assets its events name per tenant."""
-
-    __slots__ = ("assets", "rules")
-
-    def __init__(self, rules: list[list[Rule]], assets: Assets) -> None:
-        self.rules, self.assets = rules, assets
+    return analyse(ruleset, chunk)
 
 
 class Detector:
@@ -86,40 +174,25 @@ class Detector:
                 initargs=(ruleset,),
             )
 
-    def match(self, envelopes: Sequence[Envelope], encoded: Sequence[bytes]) -> list[list[Rule]]:
-        """Matching rules of each envelope (``encoded``: the same envelopes' bytes)."""
-        tenants = [0] * len(envelopes)
-        return self.submit(list(zip(tenants, envelopes, strict=True)), encoded)().rules
-
-    def submit(
-        self, envelopes: Sequence[tuple[int, Envelope]], encoded: Sequence[bytes]
-    ) -> Callable[[], Matched]:
-        """Start matching ``(tenant id, envelope)`` in the worker processes (which also find
-        the assets the events name, off the receivers' process); the returned call waits
-        for the result (with one process, the work runs in that call). The caller can do
-        other work, such as storing the previous batch, while the processes match this one."""
+    def submit(self, records: Sequence[tuple[int, bytes]]) -> Callable[[], Matched]:
+        """Start analysing ``(tenant id, envelope bytes)`` in the worker processes; the
+        returned call waits for the result (with one process, the work runs in that call).
+        The caller can do other work, such as storing the previous batch, meanwhile."""
         pool = self._pool
-        if pool is None or len(envelopes) < 2 * self.processes:
-            events = [(tid, env.event) for tid, env in envelopes]
-            return lambda: Matched(
-                [match_event(self.ruleset, event) for _, event in events], batch_assets(events)
-            )
-        size = -(-len(encoded) // self.processes)
-        pairs = [(tid, data) for (tid, _), data in zip(envelopes, encoded, strict=True)]
-        futures: list[Future[tuple[list[list[int]], Assets]]] = [
-            pool.submit(_match_chunk, pairs[i : i + size]) for i in range(0, len(pairs), size)
+        if pool is None or len(records) < 2 * self.processes:
+            ruleset = self.ruleset
+            return lambda: analyse(ruleset, records)
+        size = -(-len(records) // self.processes)
+        starts = range(0, len(records), size)
+        futures: list[Future[Matched]] = [
+            pool.submit(_analyse_chunk, list(records[i : i + size])) for i in starts
         ]
-        rules = self.ruleset.rules
 
         def result() -> Matched:
-            out: list[list[Rule]] = []
-            assets: Assets = {}
-            for future in futures:
-                indexes, found = future.result()
-                out += [[rules[i] for i in part] for part in indexes]
-                for tid, observations in found.items():
-                    assets.setdefault(tid, set()).update(observations)
-            return Matched(out, assets)
+            out = Matched()
+            for start, future in zip(starts, futures, strict=True):
+                out.extend(future.result(), start)
+            return out
 
         return result
 

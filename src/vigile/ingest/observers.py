@@ -11,15 +11,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from vigile.assets.service import record_events_seen, record_seen
+from vigile.assets.discovery import observations_from_events
+from vigile.assets.service import record_seen
 from vigile.assets.types import Observation
 from vigile.db import transaction
+from vigile.ingest.detect import Matched
 from vigile.ingest.envelope import Envelope
-from vigile.sources.tracker import SourceTracker
+from vigile.sources.tracker import Key, Seen, record
 
 log = logging.getLogger(__name__)
-
-Observer = Callable[[Sequence[tuple[int, Envelope]], dict[int, set[Observation]] | None], None]
 
 
 def record_assets(
@@ -32,7 +32,7 @@ def record_assets(
     An asset counts as seen when its event happened, never later than when the event reached
     us: a file of last year's logs imported today does not make last year's hosts "monitored
     now". The upsert is idempotent, so a replayed batch changes nothing. ``assets``: the
-    assets already found per tenant (by the detection processes), else found here.
+    assets already found per tenant, else found here.
     """
     fields: dict[int, list[dict[str, Any]]] = defaultdict(list)
     seen_at: dict[int, datetime] = {}
@@ -41,26 +41,44 @@ def record_assets(
         at = min(envelope.event.timestamp, envelope.received_at)
         if tenant_id not in seen_at or at > seen_at[tenant_id]:
             seen_at[tenant_id] = at
+    if assets is None:
+        assets = {tid: observations_from_events(found) for tid, found in fields.items()}
+    record_seen_assets(sessions, seen_at, assets)
+
+
+def record_seen_assets(
+    sessions: sessionmaker[Session],
+    seen_at: dict[int, datetime],
+    assets: dict[int, set[Observation]],
+) -> None:
+    """:func:`record_assets` of a batch analysed already: per tenant, when its assets were
+    seen and which (see :class:`~vigile.ingest.detect.Matched`)."""
     try:
         with transaction(sessions) as session:
-            for tenant_id, tenant_fields in fields.items():
-                if assets is None:
-                    record_events_seen(session, tenant_id, tenant_fields, seen_at[tenant_id])
-                else:
-                    found = assets.get(tenant_id, set())
-                    record_seen(session, tenant_id, found, seen_at[tenant_id])
+            for tenant_id, at in seen_at.items():
+                record_seen(session, tenant_id, assets.get(tenant_id, set()), at)
     except Exception:  # the same assets recur in later batches: never block detection for it
         log.exception("assets seen not recorded for this batch")
 
 
-def batch_observer(sessions: sessionmaker[Session], clock: Callable[[], datetime]) -> Observer:
-    """Source health, then assets, for each processed batch."""
-    sources = SourceTracker(sessions, clock).observe
+def record_sources(
+    sessions: sessionmaker[Session], seen: dict[Key, Seen], clock: Callable[[], datetime]
+) -> None:
+    """Source health of a batch (counted by the detection processes)."""
+    try:
+        with transaction(sessions) as session:
+            record(session, seen, clock)
+    except Exception:  # advisory figures: never fail the batch
+        log.exception("source health not recorded for this batch")
 
-    def observe(
-        envelopes: Sequence[tuple[int, Envelope]], assets: dict[int, set[Observation]] | None
-    ) -> None:
-        sources(envelopes)
-        record_assets(sessions, envelopes, assets)
+
+def batch_observer(
+    sessions: sessionmaker[Session], clock: Callable[[], datetime]
+) -> Callable[[Matched], None]:
+    """Source health, then assets, for each processed batch."""
+
+    def observe(matched: Matched) -> None:
+        record_sources(sessions, matched.sources, clock)
+        record_seen_assets(sessions, matched.seen_at, matched.assets)
 
     return observe

@@ -7,6 +7,7 @@ process); `vigile worker` runs it alone in the foreground.
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 import threading
@@ -96,6 +97,9 @@ class PipelineThread:
             self.worker = self._build()
         finally:
             self.ready.set()
+        # The compiled rule set and the app are long-lived: moved out of the collector's
+        # reach, full collections no longer walk them (they cost ~13 % of the worker thread).
+        gc.freeze()
         self.worker.run(self._stop)
 
     def stop(self, timeout: float = 10.0) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,10 +26,8 @@ from vigile.alerts.types import RaiseStatus
 from vigile.audit.service import AuditContention
 from vigile.db import transaction
 from vigile.detection.model import Rule
-from vigile.events.store import Event as StoredEvent
 from vigile.events.store import EventStore
-from vigile.ingest.detect import Assets, Detector, Matched
-from vigile.ingest.envelope import Envelope
+from vigile.ingest.detect import Detector, Hit, Matched, alert_rule_id
 from vigile.ingest.models import DetectionMark
 from vigile.scope import CallerScope, Role
 from vigile.spool.api import Batch, SpoolBackend
@@ -43,9 +41,9 @@ InForce = Callable[[int, Rule], bool]
 """Whether a rule is in force for a tenant (rule sets enabled for it)."""
 Reload = Callable[[], Detector | None]
 """Called between batches: a detector for changed rules, or None (nothing changed)."""
-Observe = Callable[[Sequence[tuple[int, Envelope]], Assets | None], None]
-"""Called with each batch's events once stored, and the assets they name per tenant
-(found by the detection processes): source health, assets seen."""
+Observe = Callable[[Matched], None]
+"""Called with each batch's analysis once its events are stored: source health, assets
+seen (counted by the detection processes)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +61,10 @@ class BatchReport:
 
 @dataclass(slots=True)
 class _Pending:
-    """A batch read from the spool, decoded, its matching started (or done)."""
+    """A batch read from the spool, its analysis started (or done)."""
 
     batch: Batch
-    envelopes: list[tuple[int, Envelope]]
-    encoded: list[bytes]
-    skipped: int
+    records: list[tuple[int, bytes]]
     match: Callable[[], Matched]
     detector: Detector
     matched: Matched | None = None
@@ -129,23 +125,11 @@ class Worker:
         return report
 
     def _start(self, batch: Batch) -> _Pending | None:
-        """Decode a batch read from the spool and start matching it (None: no records)."""
+        """Start analysing a batch read from the spool (None: no records)."""
         if not batch.records:
             return None
-        envelopes: list[tuple[int, Envelope]] = []
-        encoded: list[bytes] = []
-        skipped = 0
-        for record in batch.records:
-            try:
-                envelopes.append((int(record.tenant_id), Envelope.decode(record.data)))
-                encoded.append(record.data)
-            except (ValueError, KeyError, TypeError):
-                # Written by this code's receivers only; an unreadable one cannot be fixed
-                # by retrying, so it is logged and skipped rather than blocking the spool.
-                log.error("unreadable spool record at offset %s", record.offset)
-                skipped += 1
-        match = self.detector.submit(envelopes, encoded)
-        return _Pending(batch, envelopes, encoded, skipped, match, self.detector)
+        records = [(int(r.tenant_id), r.data) for r in batch.records]
+        return _Pending(batch, records, self.detector.submit(records), self.detector)
 
     def drain(self) -> int:
         """Process everything durable now; returns the records processed."""
@@ -175,24 +159,27 @@ class Worker:
 
     # -- one batch ----------------------------------------------------------------------
     def _process(self, pending: _Pending) -> BatchReport:
-        envelopes = pending.envelopes
         if pending.detector is not self.detector:  # rules reloaded since: match again
             pending.matched = None
-            pending.match = self.detector.submit(envelopes, pending.encoded)
+            pending.match = self.detector.submit(pending.records)
             pending.detector = self.detector
         if pending.matched is None:
             pending.matched = pending.match()
         matched = pending.matched
-        stored = self.store.add([_stored(tid, env) for tid, env in envelopes])
+        for position in matched.unreadable:
+            log.error(
+                "unreadable spool record at offset %s", pending.batch.records[position].offset
+            )
+        stored = self.store.add_rows(matched.rows)
+        rules = pending.detector.ruleset.rules
         hits = [
-            (tid, env, rule)
-            for (tid, env), rules in zip(envelopes, matched.rules, strict=True)
-            for rule in rules
-            if self.in_force is None or self.in_force(tid, rule)
+            (hit, rules[hit.rule])
+            for hit in matched.hits
+            if self.in_force is None or self.in_force(hit.tenant_id, rules[hit.rule])
         ]
         counts = self._raise_all(hits) if hits else {}
-        if self.observe is not None and envelopes:
-            self.observe(envelopes, matched.assets)
+        if self.observe is not None and matched.rows:
+            self.observe(matched)
         return BatchReport(
             records=len(pending.batch.records),
             stored=stored,
@@ -200,10 +187,10 @@ class Worker:
             created=counts.get(RaiseStatus.CREATED, 0),
             joined=counts.get(RaiseStatus.JOINED, 0),
             suppressed=counts.get(RaiseStatus.SUPPRESSED, 0),
-            skipped=pending.skipped,
+            skipped=len(matched.unreadable),
         )
 
-    def _raise_all(self, hits: list[tuple[int, Envelope, Rule]]) -> dict[RaiseStatus, int]:
+    def _raise_all(self, hits: list[tuple[Hit, Rule]]) -> dict[RaiseStatus, int]:
         for attempt in range(5):
             try:
                 with transaction(self.sessions) as session:
@@ -212,47 +199,54 @@ class Worker:
                 log.info("audit contention, retrying the batch's alerts (%s)", attempt)
         raise RuntimeError("could not raise the batch's alerts (audit contention)")
 
-    def _raise_in(
-        self, session: Session, hits: list[tuple[int, Envelope, Rule]]
-    ) -> dict[RaiseStatus, int]:
+    def _raise_in(self, session: Session, hits: list[tuple[Hit, Rule]]) -> dict[RaiseStatus, int]:
         """The batch's alerts and detection marks, in one transaction (alerts raised
         together: one query per kind of row, not one per match)."""
-        done = _marked(session, list({(tid, env.id, rule.id) for tid, env, rule in hits}))
-        todo: list[tuple[int, Envelope, Rule]] = []
-        for tid, env, rule in hits:
-            key = (tid, env.id, rule.id)
+        done = _marked(session, list({(h.tenant_id, h.event_id, r.id) for h, r in hits}))
+        todo: list[tuple[Hit, Rule]] = []
+        for hit, rule in hits:
+            key = (hit.tenant_id, hit.event_id, rule.id)
             if key not in done:
                 done.add(key)
-                todo.append((tid, env, rule))
+                todo.append((hit, rule))
         if not todo:
             return {}
         version = self.rule_version
         detections = [
             (
-                tid,
+                hit.tenant_id,
                 AlertInput(
-                    rule_id=rule.id[:200],
+                    rule_id=alert_rule_id(rule),
                     rule_title=(rule.title or rule.id)[:500],
                     rule_level=rule.level if rule.level else "medium",
                     rule_version=version(rule) if version else None,
-                    events=[{**env.event.fields, "vigile.event_id": env.id}],
+                    events=[hit.evidence],
                 ),
             )
-            for tid, env, rule in todo
+            for hit, rule in todo
         ]
-        outcomes = alerts.raise_alerts(session, PIPELINE, detections, self.clock, self.policy)
+        outcomes = alerts.raise_alerts(
+            session,
+            PIPELINE,
+            detections,
+            self.clock,
+            self.policy,
+            ahead=[hit.prepared for hit, _ in todo],
+        )
         counts: dict[RaiseStatus, int] = {}
         marks: list[dict[str, object]] = []
         now = self.clock()
-        for (tid, env, rule), outcome in zip(todo, outcomes, strict=True):
+        for (hit, rule), outcome in zip(todo, outcomes, strict=True):
             if isinstance(outcome, Exception):  # e.g. tenant deleted: not retryable
-                log.warning("alert for %s on event %s not raised: %s", rule.id, env.id, outcome)
+                log.warning(
+                    "alert for %s on event %s not raised: %s", rule.id, hit.event_id, outcome
+                )
                 continue
             counts[outcome.status] = counts.get(outcome.status, 0) + 1
             marks.append(
                 {
-                    "tenant_id": tid,
-                    "event_id": env.id,
+                    "tenant_id": hit.tenant_id,
+                    "event_id": hit.event_id,
                     "rule_id": rule.id,
                     "alert_id": outcome.alert.id if outcome.alert else None,
                     "created_at": now,
@@ -271,17 +265,3 @@ def _marked(session: Session, keys: list[tuple[int, str, str]]) -> set[tuple[int
         rows = session.execute(select(*cols).where(tuple_(*cols).in_(keys[i : i + 500])))
         found.update((t, e, r) for t, e, r in rows)
     return found
-
-
-def _stored(tenant_id: int, env: Envelope) -> StoredEvent:
-    ev = env.event
-    return StoredEvent(
-        tenant_id=tenant_id,
-        event_id=env.id,
-        time=ev.timestamp,
-        received_at=env.received_at,
-        source_type=ev.source_type,
-        source=f"{env.receiver}:{ev.host}" if ev.host else env.receiver,
-        fields=ev.fields,
-        raw=ev.raw.decode("utf-8", errors="replace"),
-    )
