@@ -243,8 +243,10 @@ class RuleSet:
         not have them in the expected form takes :meth:`match_object`. Returns ``(None, {},
         [])`` when nothing matched.
         """
-        channel = _RAW_CHANNEL.search(raw)
-        event_id = _RAW_EVENT_ID.search(raw)
+        at = raw.find(b'"Channel":')
+        channel = _RAW_CHANNEL.match(raw, at + 10) if at >= 0 else None
+        at = raw.find(b'"EventID":')
+        event_id = _RAW_EVENT_ID.match(raw, at + 10) if at >= 0 else None
         if (
             channel is None
             or (name := channel.group(1)) is None
@@ -273,13 +275,13 @@ class RuleSet:
         return [self.match(e, logsource) for e in events]
 
 
-# The routing keys of an EVTX record's JSON text (compact or indented): the first
-# ``"Channel":`` key with a string value without escapes, the first ``"EventID":`` key with an
-# integer, bare or as ``#text`` after its ``Qualifiers``. Any other value of the first key
-# matches the empty alternative (no group): the record takes the decoding path.
-_RAW_CHANNEL = re.compile(rb'"Channel":\s*(?:"([^"\\]*)"|)')
+# The routing values of an EVTX record's JSON text (compact or indented), matched right after
+# the first ``"Channel":`` and ``"EventID":`` keys: a string without escapes; an integer, bare
+# or as ``#text`` after its ``Qualifiers``. Any other value matches the empty alternative (no
+# group): the record takes the decoding path.
+_RAW_CHANNEL = re.compile(rb'\s*(?:"([^"\\]*)"|)')
 _RAW_EVENT_ID = re.compile(
-    rb'"EventID":\s*(?:(\d+)(?=[\s,}])'
+    rb"\s*(?:(\d+)(?=[\s,}])"
     rb'|\{\s*"#attributes":\s*\{[^{}]*\},\s*"#text":\s*(\d+)\s*\}|)'
 )
 
