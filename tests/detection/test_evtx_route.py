@@ -65,3 +65,18 @@ def test_same_matches_on_unusual_records(corpus_ruleset: RuleSet, raw: bytes) ->
     orjson.loads(raw)  # every case is valid JSON
     expected = _ids(corpus_ruleset.match_object(raw)[2])
     assert _ids(corpus_ruleset.match_evtx_record(raw)[2]) == expected
+
+
+def test_unusual_records_do_match(corpus_ruleset: RuleSet) -> None:
+    # The forms above are not vacuous: such records raise detections.
+    sysmon = _record(
+        '"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational"',
+        '"EventData":{"CommandLine":"mimikatz.exe sekurlsa::logonpasswords exit"}',
+    )
+    assert corpus_ruleset.match_evtx_record(sysmon)[2]
+    service = _record(
+        '"Provider":{"#attributes":{"Name":"Service Control Manager"}},'
+        '"EventID":{"#attributes":{"Qualifiers":16384},"#text":7045},"Channel":"System"',
+        '"EventData":{"ImagePath":"powershell -nop -w hidden -c iex x"}',
+    )
+    assert corpus_ruleset.match_evtx_record(service)[2]
