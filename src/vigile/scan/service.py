@@ -18,6 +18,7 @@ processes.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gc
 import io
@@ -26,6 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
@@ -123,10 +125,12 @@ def system_channel(obj: Any) -> Any:
     return system.get("Channel") if isinstance(system, dict) else None
 
 
-# Set in the parent before forking; workers inherit them instead of unpickling the rule set.
+# Set in the parent before forking; workers inherit them instead of unpickling the rule set
+# (and the batches: a task is just a batch's index).
 _RULESET: RuleSet | None = None
 _MIN_RANK = 0
 _MODE: Mode = "detections"
+_BATCHES: list[list[WorkUnit]] = []
 
 
 def _scan(unit: WorkUnit, rs: RuleSet, rank: int, mode: Mode) -> Part:
@@ -193,9 +197,85 @@ def scan_unit(unit: WorkUnit, ruleset: RuleSet | None = None, min_rank: int = -1
 
 
 def _scan_batch(batch: list[WorkUnit]) -> list[Part]:
-    """Worker entry point: the parts of a batch of consecutive units."""
+    """The parts of a batch of consecutive units (in a worker)."""
     assert _RULESET is not None
     return [_scan(unit, _RULESET, _MIN_RANK, _MODE) for unit in batch]
+
+
+def _worker(conn: Connection, others: list[Connection]) -> None:
+    """A forked worker: scans the batches whose indexes it receives until ``None``, and sends
+    back ``(index, parts, None)`` or ``(index, None, exception)``."""
+    gc.freeze()  # the inherited rule set is never traversed (nor copied page by page) by gc
+    for other in others:  # the parent's ends of earlier workers' pipes: theirs alone
+        other.close()
+    while (index := conn.recv()) is not None:
+        try:
+            conn.send((index, _scan_batch(_BATCHES[index]), None))
+        except Exception as exc:  # re-raised by the parent, in input order
+            conn.send((index, None, exc))
+
+
+# Batches sent ahead to each worker: it never waits for the parent between two batches.
+AHEAD = 2
+
+
+def _scan_parallel(procs: int, on_progress: Progress | None) -> Iterator[Part]:
+    """The parts of ``_BATCHES`` scanned by ``procs`` forked workers, in input order.
+
+    A small pool of its own rather than ``multiprocessing.Pool``: no task, result and
+    worker-watching threads in the parent (the last one polls in a loop while results wait to
+    be read: a tenth of a core), and tasks are indexes, so no send can block on a full pipe.
+    """
+    ctx = multiprocessing.get_context("fork")
+    conns: list[Connection] = []
+    workers = []
+    following = 0
+    try:
+        for _ in range(procs):
+            parent_end, child_end = ctx.Pipe()
+            worker = ctx.Process(target=_worker, args=(child_end, list(conns)), daemon=True)
+            worker.start()
+            child_end.close()
+            conns.append(parent_end)
+            workers.append(worker)
+        sent = 0
+        for _ in range(AHEAD):
+            for conn in conns:
+                if sent < len(_BATCHES):
+                    conn.send(sent)
+                    sent += 1
+        done: dict[int, tuple[list[Part] | None, BaseException | None]] = {}
+        while following < len(_BATCHES):
+            for ready in wait(conns):
+                assert isinstance(ready, Connection)
+                try:
+                    index, parts, error = ready.recv()
+                except EOFError:
+                    raise RuntimeError("a scan worker process ended unexpectedly") from None
+                done[index] = (parts, error)
+                if sent < len(_BATCHES):
+                    ready.send(sent)
+                    sent += 1
+            while following in done:
+                parts, error = done.pop(following)
+                following += 1
+                if error is not None:
+                    raise error
+                assert parts is not None
+                if on_progress is not None:
+                    on_progress(len(parts), sum(p.events for p in parts))
+                yield from parts
+    finally:
+        finished = following == len(_BATCHES)
+        for conn in conns:
+            if finished:
+                with contextlib.suppress(OSError):
+                    conn.send(None)
+            conn.close()
+        for worker in workers:
+            if not finished:  # an error, or the consumer stopped: batches may be under way
+                worker.terminate()
+            worker.join()
 
 
 def plan(inputs: Sequence[Path]) -> tuple[list[WorkUnit], list[ScanError]]:
@@ -273,7 +353,7 @@ def scan_formatted(
 
     ``planned``: the :func:`plan_sized` of ``inputs`` when the caller already has it.
     """
-    global _RULESET, _MIN_RANK, _MODE
+    global _RULESET, _MIN_RANK, _MODE, _BATCHES
     units, sizes, errors = planned if planned is not None else plan_sized(inputs)
     yield from errors
     rank = LEVELS.index(min_level)
@@ -287,14 +367,11 @@ def scan_formatted(
         return
     ruleset.prepare()  # every bucket built once, here, and shared by the forked workers
     _RULESET, _MIN_RANK, _MODE = ruleset, rank, mode
-    batches = make_batches(units, procs, sizes)
-    # gc.freeze in each worker: the inherited rule set is never traversed by its collector
-    # (which would also copy, page by page, the memory shared with the parent).
-    with multiprocessing.get_context("fork").Pool(procs, initializer=gc.freeze) as pool:
-        for parts in pool.imap(_scan_batch, batches, chunksize=1):
-            if on_progress is not None:
-                on_progress(len(parts), sum(p.events for p in parts))
-            yield from parts
+    _BATCHES = make_batches(units, procs, sizes)
+    try:
+        yield from _scan_parallel(procs, on_progress)
+    finally:
+        _BATCHES = []
 
 
 def scan_paths(
