@@ -61,13 +61,20 @@ def _plain(value: Any) -> bool:
     return False
 
 
+_SCALARS = frozenset({str, int, bool, type(None)})
+
+
 def values_text(fields: Mapping[str, Any]) -> bytes | None:
-    """JSON text of an event's values, or ``None`` when some value is not plain
-    JSON data (its ``str`` could differ from its JSON text: scan every rule then)."""
+    """JSON text of an event's values, or ``None`` when some value is not plain JSON data
+    (its ``str`` could differ from its JSON text: scan every rule then)."""
     values = list(fields.values())
-    if not _plain(values):
+    # Most events hold only strings and integers: one C-level pass over their types.
+    if not set(map(type, values)) <= _SCALARS and not _plain(values):
         return None
-    return orjson.dumps(values)
+    try:
+        return orjson.dumps(values)
+    except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits
+        return None
 
 
 def canonical(raw: bytes) -> bool:
