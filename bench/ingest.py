@@ -103,6 +103,15 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (its threads included)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def children(pid: int) -> list[int]:
     out = []
     for entry in Path("/proc").iterdir():
@@ -193,6 +202,15 @@ class Bench:
         out = {f"server (pid {self.process.pid})": rss_mb(self.process.pid)}
         for child in children(self.process.pid):
             out[f"  child pid {child}"] = rss_mb(child)
+        return out
+
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds so far of the server, its children and the load generator."""
+        assert self.process is not None
+        out = {f"server (pid {self.process.pid})": cpu_seconds(self.process.pid)}
+        for child in children(self.process.pid):
+            out[f"  child pid {child}"] = cpu_seconds(child)
+        out[f"load generator (pid {os.getpid()})"] = cpu_seconds(os.getpid())
         return out
 
     def stop(self) -> None:
@@ -294,6 +312,7 @@ def main() -> None:
         base = copies.next
         wait_until(lambda: bench.committed() >= base, 120, "warm-up events")
 
+        cpu_before = bench.cpu()
         start = time.monotonic()
         until = start + seconds
         acked, lat = run_senders(
@@ -305,6 +324,7 @@ def main() -> None:
         ack_rate = acked / (ack_end - start)
         processed_rate = acked / (done - start)
         mem_load = bench.memory()
+        cpu_load = {k: v - cpu_before.get(k, 0.0) for k, v in bench.cpu().items()}
         print(f"\nbulk sustained: {acked} events in {ack_end - start:.1f} s")
         print(
             f"  acknowledged:      {ack_rate:10,.0f} events/s  (ack p50 {pct(lat, 0.5) * 1e3:.0f} "
@@ -345,6 +365,11 @@ def main() -> None:
         for name, mb in mem_load.items():
             print(f"  {name}: {mb:.0f} MiB")
         print(f"  load generator (pid {os.getpid()}): {rss_mb(os.getpid()):.0f} MiB")
+        print(f"\nCPU of the sustained bulk phase until processed ({acked} events):")
+        for name, seconds_used in cpu_load.items():
+            print(f"  {name}: {seconds_used:.1f} s = {seconds_used / acked * 1e6:.0f} us/event")
+        total_cpu = sum(cpu_load.values())
+        print(f"  all: {total_cpu:.1f} s = {total_cpu / acked * 1e6:.0f} us/event")
         print(f"\ntotal events stored: {bench.committed()} (committed spool offset)")
         sustained = min(ack_rate, processed_rate)
         ok_rate = sustained >= TARGET_RATE

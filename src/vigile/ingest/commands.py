@@ -82,7 +82,7 @@ def ingest_command(
             try:
                 worker = build_worker(settings, spool, store, sessions, utcnow)
                 done = worker.drain()
-                worker.detector.close()
+                worker.close()
             finally:
                 store.close()
             console.print(f"{done} events detected and stored")
@@ -114,7 +114,7 @@ def worker_command(
                 worker.run(stop)
             except KeyboardInterrupt:
                 stop.set()
-        worker.detector.close()
+        worker.close()
     finally:
         store.close()
         spool.close()

@@ -106,7 +106,7 @@ class PipelineThread:
         self._stop.set()
         self._thread.join(timeout)
         if self.worker is not None:
-            self.worker.detector.close()
+            self.worker.close()
 
 
 def start_in_app(

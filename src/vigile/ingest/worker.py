@@ -1,8 +1,9 @@
 """The pipeline worker: spool → detection → event store + alerts, then the offset commit.
 
 One consumer group (:data:`GROUP`). For each batch: match every event, store the events
-(idempotent on their content-hash id), raise alerts for the matches not already marked in
-``ingest_detections`` (mark and alert in one transaction), and only then commit the offset.
+(idempotent on their content-hash id) and, meanwhile, raise alerts for the matches not already
+marked in ``ingest_detections`` (mark and alert in one transaction), and only then commit the
+offset.
 A crash anywhere before the commit replays the batch; the store and the marks make the replay
 a no-op, so every acknowledged event is processed exactly once.
 """
@@ -13,6 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -100,6 +102,7 @@ class Worker:
         self.processed = 0
         self._current: _Pending | None = None  # read, not yet committed (retried on failure)
         self._next: _Pending | None = None  # read ahead, being matched
+        self._store_thread = ThreadPoolExecutor(1, thread_name_prefix="vigile-store")
 
     def run_once(self, timeout: float = 0.0) -> BatchReport | None:
         """Process the next batch (waiting up to ``timeout``); None when there was none.
@@ -130,6 +133,11 @@ class Worker:
             return None
         records = [(int(r.tenant_id), r.data) for r in batch.records]
         return _Pending(batch, records, self.detector.submit(records), self.detector)
+
+    def close(self) -> None:
+        """Stop the detection processes and the store's thread."""
+        self.detector.close()
+        self._store_thread.shutdown()
 
     def drain(self) -> int:
         """Process everything durable now; returns the records processed."""
@@ -170,14 +178,20 @@ class Worker:
             log.error(
                 "unreadable spool record at offset %s", pending.batch.records[position].offset
             )
-        stored = self.store.add_rows(matched.rows)
-        rules = pending.detector.ruleset.rules
-        hits = [
-            (hit, rules[hit.rule])
-            for hit in matched.hits
-            if self.in_force is None or self.in_force(hit.tenant_id, rules[hit.rule])
-        ]
-        counts = self._raise_all(hits) if hits else {}
+        # The event store (DuckDB, which works without the GIL) is written in its own
+        # thread while this one raises the alerts (SQL); the offset is committed once both
+        # are done, so a failure of either replays the batch, idempotently.
+        storing = self._store_thread.submit(self.store.add_rows, matched.rows)
+        try:
+            rules = pending.detector.ruleset.rules
+            hits = [
+                (hit, rules[hit.rule])
+                for hit in matched.hits
+                if self.in_force is None or self.in_force(hit.tenant_id, rules[hit.rule])
+            ]
+            counts = self._raise_all(hits) if hits else {}
+        finally:
+            stored = storing.result()
         if self.observe is not None and matched.rows:
             self.observe(matched)
         return BatchReport(
