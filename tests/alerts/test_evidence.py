@@ -63,10 +63,11 @@ def test_prepared_ahead_equals_what_raising_computes() -> None:
     ]
     for event in events:
         one = prepare("r", [event])
-        assert one == Prepared(dedup_key("r", event), extract_assets([event]))
-        assert prepare_rules(["r", "s"], event_assets(event)) == [
+        digest = content_hash(event)
+        assert one == Prepared(dedup_key("r", event), extract_assets([event]), (digest,))
+        assert prepare_rules(["r", "s"], event_assets(event), digest) == [
             one,
-            Prepared(dedup_key("s", event), one.assets),
+            Prepared(dedup_key("s", event), one.assets, (digest,)),
         ]
     assert prepare("r", events).assets == extract_assets(events)
     assert prepare("r", events, ["User"]).key == dedup_key("r", events[0], ["user"])

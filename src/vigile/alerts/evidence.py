@@ -160,31 +160,36 @@ def _merged(each: Sequence[Assets]) -> Assets:
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """What raising a detection derives from its events: the dedup key and the assets.
+    """What raising a detection derives from its events: the dedup key, the assets and
+    each event's :func:`content_hash`.
 
     Computed ahead (:func:`prepare`) by a caller that has the events at hand in another
-    process (the pipeline's detection processes), so the writer does not flatten them again.
+    process (the pipeline's detection processes), so the writer does not flatten and hash
+    them again.
     """
 
     key: str
     assets: Assets
+    hashes: tuple[str, ...]
 
 
 def prepare(
     rule_id: str, events: Sequence[Mapping[str, Any]], key_fields: Iterable[str] = ()
 ) -> Prepared:
-    """:func:`dedup_key` of the first event and :func:`extract_assets` of all of them."""
+    """:func:`dedup_key` of the first event, :func:`extract_assets` of all of them, and
+    their hashes."""
+    hashes = tuple(content_hash(event) for event in events)
     if key_fields:
         key = dedup_key(rule_id, events[0], key_fields)
-        return Prepared(key, extract_assets(events))
+        return Prepared(key, extract_assets(events), hashes)
     each = [event_assets(event) for event in events]
-    return Prepared(_default_key(rule_id, each[0]), _merged(each))
+    return Prepared(_default_key(rule_id, each[0]), _merged(each), hashes)
 
 
-def prepare_rules(rule_ids: Sequence[str], assets: Assets) -> list[Prepared]:
+def prepare_rules(rule_ids: Sequence[str], assets: Assets, digest: str) -> list[Prepared]:
     """:func:`prepare` for each of several rules matching one event, from the event's
-    :func:`event_assets`."""
-    return [Prepared(_default_key(rule_id, assets), assets) for rule_id in rule_ids]
+    :func:`event_assets` and :func:`content_hash`."""
+    return [Prepared(_default_key(rule_id, assets), assets, (digest,)) for rule_id in rule_ids]
 
 
 def dedup_key(rule_id: str, event: Mapping[str, Any], key_fields: Iterable[str] = ()) -> str:

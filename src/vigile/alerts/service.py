@@ -106,7 +106,8 @@ class _Open:
     alert: Alert
     kept: set[str]
     assets: ev.Assets | None = None  # merged assets to write back (None: unchanged)
-    pending: list[tuple[dict[str, Any], datetime]] = field(default_factory=list)
+    pending: list[tuple[dict[str, Any], str, datetime]] = field(default_factory=list)
+    """Evidence to insert: (event, its content hash, when seen)."""
 
 
 def raise_alerts(
@@ -189,7 +190,7 @@ def raise_alerts(
                 None,
             )
             if joined is not None:
-                _join_open(touched[id(joined)], detection, assets, raised, policy)
+                _join_open(touched[id(joined)], detection, prep, raised, policy)
                 out[i] = RaiseOutcome(RaiseStatus.JOINED, joined)
                 continue
         dkey = (tenant, level, raised)
@@ -199,7 +200,8 @@ def raise_alerts(
         alert = _new_alert(tenant, detection, key, assets, level, raised, deadline)
         group.append(alert)
         opened = touched[id(alert)] = _Open(alert, set())
-        opened.pending += [(e, raised) for e in _new_evidence(opened, detection.events, policy)]
+        added = _new_evidence(opened, detection.events, prep.hashes, policy)
+        opened.pending += [(e, digest, raised) for e, digest in added]
         created.append((alert, deadline))
         out[i] = RaiseOutcome(RaiseStatus.CREATED, alert)
     for opened in touched.values():
@@ -210,12 +212,12 @@ def raise_alerts(
     evidence_rows = [
         {
             "alert_id": o.alert.id,
-            "content_hash": ev.content_hash(event),
+            "content_hash": digest,
             "event": ev.canonical_json(event),
             "seen_at": seen,
         }
         for o in touched.values()
-        for event, seen in o.pending
+        for event, digest, seen in o.pending
     ]
     if evidence_rows:
         session.execute(insert(AlertEvidence), evidence_rows)
@@ -302,37 +304,37 @@ def _new_alert(
 
 
 def _new_evidence(
-    opened: _Open, events: list[dict[str, Any]], policy: AlertPolicy
-) -> list[dict[str, Any]]:
-    """The events to keep (not kept yet, within the policy's maximum), noted as kept."""
-    new: list[dict[str, Any]] = []
-    for event in events:
-        digest = ev.content_hash(event)
+    opened: _Open, events: list[dict[str, Any]], hashes: Sequence[str], policy: AlertPolicy
+) -> list[tuple[dict[str, Any], str]]:
+    """The events to keep (not kept yet, within the policy's maximum), noted as kept, with
+    their hashes (``hashes``: those of ``events``)."""
+    new: list[tuple[dict[str, Any], str]] = []
+    for event, digest in zip(events, hashes, strict=True):
         if digest in opened.kept or len(opened.kept) >= policy.evidence_max:
             continue
         opened.kept.add(digest)
-        new.append(event)
+        new.append((event, digest))
     return new
 
 
 def _join_open(
     opened: _Open,
     detection: AlertInput,
-    assets: ev.Assets,
+    prep: ev.Prepared,
     raised: datetime,
     policy: AlertPolicy,
 ) -> None:
     """:func:`vigile.alerts.intake.join` on an alert loaded by the batch (same rules)."""
     alert = opened.alert
-    added = _new_evidence(opened, detection.events, policy)
+    added = _new_evidence(opened, detection.events, prep.hashes, policy)
     if added:
-        opened.pending += [(event, raised) for event in added]
-    elif all(ev.content_hash(e) in opened.kept for e in detection.events):
+        opened.pending += [(event, digest, raised) for event, digest in added]
+    elif all(digest in opened.kept for digest in prep.hashes):
         return  # a replay of matches already counted: idempotent
     alert.match_count += 1
     alert.last_seen_at = max(alert.last_seen_at, raised)
     base = opened.assets or ev.Assets.from_dict(orjson.loads(alert.assets))
-    opened.assets = base.merge(assets)
+    opened.assets = base.merge(prep.assets)
 
 
 def get_alert(session: Session, scope: CallerScope, alert_id: int) -> Alert:

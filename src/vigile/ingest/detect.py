@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from vigile.alerts.evidence import Prepared, event_assets, prepare_rules
+from vigile.alerts.evidence import Prepared, content_hash, event_assets, prepare_rules
 from vigile.assets.discovery import observations
 from vigile.assets.types import Observation
 from vigile.detection.engine import LogSource, RuleSet
@@ -139,7 +139,8 @@ def analyse(ruleset: RuleSet, records: Sequence[tuple[int, bytes]]) -> Matched:
         if matching:
             evidence = {**env.event.fields, EVENT_ID_FIELD: env.id}
             ids = [alert_rule_id(rule) for rule in matching]
-            for rule, prepared in zip(matching, prepare_rules(ids, assets), strict=True):
+            ahead = prepare_rules(ids, assets, content_hash(evidence))
+            for rule, prepared in zip(matching, ahead, strict=True):
                 out.hits.append(Hit(tenant_id, env.id, rule.index, evidence, prepared))
         at = min(env.event.timestamp, env.received_at)
         if tenant_id not in out.seen_at or at > out.seen_at[tenant_id]:
