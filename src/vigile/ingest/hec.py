@@ -65,6 +65,38 @@ def split_objects(body: bytes) -> tuple[list[Any], bytes | None]:
         values.append(value)
 
 
+def _json(value: Any) -> bytes:
+    """JSON text of a decoded value. The decoder accepts what orjson refuses to write
+    (integers beyond 64 bits, NaN, lone surrogates, deep nesting): those take the stdlib's
+    ASCII-escaped spelling instead of failing the request."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:  # orjson.JSONEncodeError
+        try:
+            return json.dumps(value).encode("ascii")
+        except (ValueError, RecursionError):
+            return repr(value).encode("utf-8", "backslashreplace")
+
+
+def _clean(text: str) -> str:
+    """Text that UTF-8 can encode: a lone surrogate (from a ``\\ud800`` escape) is kept as
+    that escape."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("ascii", "replace")
+    return text
+
+
+def _storable(value: Any) -> Any:
+    """A decoded value as is when orjson can write it, else its JSON text (as a string)."""
+    try:
+        orjson.dumps(value)
+    except TypeError:
+        return _json(value).decode("utf-8", "replace")
+    return value
+
+
 def _time(value: Any) -> datetime | None:
     """HEC ``time``: epoch seconds (int, float or numeric string)."""
     if isinstance(value, bool) or value is None:
@@ -94,15 +126,17 @@ def _source_type(name: Any) -> str | None:
 def to_incoming(obj: dict[str, Any], default_source_type: str | None) -> Incoming:
     """One HEC event object as a record (``event`` must be present and non-empty)."""
     event = obj["event"]
-    raw = event.encode("utf-8") if isinstance(event, str) else orjson.dumps(event)
+    # A lone surrogate (a "\\ud800" escape) is kept as that escape, not a crash.
+    raw = event.encode("utf-8", "backslashreplace") if isinstance(event, str) else _json(event)
     extra: dict[str, Any] = {}
     fields = obj.get("fields")
     if isinstance(fields, dict):
-        extra.update({str(k): v for k, v in fields.items()})
+        extra.update({_clean(str(k)): _storable(v) for k, v in fields.items()})
     for key in ("source", "sourcetype", "index"):
         if isinstance(obj.get(key), str):
-            extra.setdefault(key, obj[key])
+            extra.setdefault(key, _clean(obj[key]))
     host = obj.get("host")
+    host = _clean(host) if isinstance(host, str) else None
     return Incoming(
         raw=raw,
         source_type=_source_type(obj.get("sourcetype")) or default_source_type,
@@ -127,11 +161,11 @@ def decode_events(body: bytes, default_source_type: str | None = None) -> HecBat
         if problem is not None:
             out.items.append(None)
             out.problems[i] = problem
-            out.raws[i] = orjson.dumps(value)
+            out.raws[i] = _json(value)
             continue
         assert isinstance(value, dict)
         if isinstance(value.get("index"), str):
-            out.indexes.add(value["index"])
+            out.indexes.add(_clean(value["index"]))
         out.items.append(to_incoming(value, default_source_type))
     if rest is not None:
         out.problems[len(values)] = (INVALID_FORMAT, "invalid JSON")
