@@ -93,7 +93,7 @@ class Settings(BaseSettings):
         ge=0,
         description="Detection processes of the worker (0: one per core; 1: in the worker).",
     )
-    worker_batch: int = Field(default=2000, ge=1, description="Records per worker batch.")
+    worker_batch: int = Field(default=5000, ge=1, description="Records per worker batch.")
     syslog_enabled: bool = Field(default=True, description="`vigile serve` runs syslog.")
     syslog_host: str = Field(default="127.0.0.1", description="Syslog listen address.")
     syslog_port: int = Field(
