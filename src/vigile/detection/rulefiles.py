@@ -28,34 +28,42 @@ def path_suffix(name: str) -> str:
 
 def walk_files(root: str, wanted: Callable[[str], bool]) -> list[str]:
     """Files under the folder ``root`` (recursively) whose name is ``wanted``, as ``str`` of
-    the paths that ``sorted(Path(root).rglob(...))`` gives, in that order (by components).
+    the paths that ``sorted(Path(root).rglob(...))`` gives, in that order.
 
-    Like ``rglob``: hidden entries are included, symbolic links to files are followed, links
-    to folders are not descended into, unreadable folders are skipped. ``root`` is expected
-    as ``str(Path(...))`` (normalised).
+    Sorting paths by components is visiting each folder's entries sorted by name, a
+    subfolder's files at its place. Like ``rglob``: hidden entries are included, symbolic
+    links to files are followed, links to folders are not descended into, unreadable folders
+    are skipped. ``root`` is expected as ``str(Path(...))`` (normalised).
     """
-    found: list[tuple[list[str], str]] = []
-    stack: list[tuple[str, list[str]]] = [(root, [])]
-    while stack:
-        folder, parts = stack.pop()
-        prefix = "" if folder == "." else folder if folder.endswith("/") else folder + "/"
+    found: list[str] = []
+    # Each frame: the folder's prefix and its remaining entries, in reverse order (popped).
+    stack: list[tuple[str, list[os.DirEntry[str]]]] = []
+
+    def push(folder: str) -> None:
         try:
-            with os.scandir(folder) as entries:
-                listed = list(entries)
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name, reverse=True)
+        except OSError:
+            return
+        prefix = "" if folder == "." else folder if folder.endswith("/") else folder + "/"
+        stack.append((prefix, entries))
+
+    push(root)
+    while stack:
+        prefix, entries = stack[-1]
+        if not entries:
+            stack.pop()
+            continue
+        entry = entries.pop()
+        name = entry.name
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                push(prefix + name)
+            elif wanted(name) and entry.is_file():
+                found.append(prefix + name)
         except OSError:
             continue
-        for entry in listed:
-            name = entry.name
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append((prefix + name, [*parts, name]))
-                    continue
-                if wanted(name) and entry.is_file():
-                    found.append(([*parts, name], prefix + name))
-            except OSError:
-                continue
-    found.sort(key=lambda item: item[0])
-    return [path for _, path in found]
+    return found
 
 
 def rule_files(paths: Sequence[Path]) -> list[Path]:
