@@ -204,6 +204,17 @@ class Worker:
             skipped=len(matched.unreadable),
         )
 
+    def _alert_input(self, rule: Rule) -> AlertInput:
+        """The alert of a rule, with a placeholder event."""
+        version = self.rule_version
+        return AlertInput(
+            rule_id=alert_rule_id(rule),
+            rule_title=(rule.title or rule.id)[:500],
+            rule_level=rule.level if rule.level else "medium",
+            rule_version=version(rule) if version else None,
+            events=[{}],
+        )
+
     def _raise_all(self, hits: list[tuple[Hit, Rule]]) -> dict[RaiseStatus, int]:
         for attempt in range(5):
             try:
@@ -225,20 +236,17 @@ class Worker:
                 todo.append((hit, rule))
         if not todo:
             return {}
-        version = self.rule_version
-        detections = [
-            (
-                hit.tenant_id,
-                AlertInput(
-                    rule_id=alert_rule_id(rule),
-                    rule_title=(rule.title or rule.id)[:500],
-                    rule_level=rule.level if rule.level else "medium",
-                    rule_version=version(rule) if version else None,
-                    events=[hit.evidence],
-                ),
+        # Validated once per rule, then copied with each hit's event (validating the event
+        # dict again per hit was ~6 % of the server's GIL time under load).
+        templates: dict[int, AlertInput] = {}
+        detections: list[tuple[int, AlertInput]] = []
+        for hit, rule in todo:
+            template = templates.get(rule.index)
+            if template is None:
+                template = templates[rule.index] = self._alert_input(rule)
+            detections.append(
+                (hit.tenant_id, template.model_copy(update={"events": [hit.evidence]}))
             )
-            for hit, rule in todo
-        ]
         outcomes = alerts.raise_alerts(
             session,
             PIPELINE,
