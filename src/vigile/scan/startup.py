@@ -15,6 +15,7 @@ import gc
 import os
 import pickle
 import time
+from array import array
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,8 +53,29 @@ def frozen_load() -> Iterator[None]:
 
 
 # What the helper sends back: the rule set's cache key (``None`` if it could not be computed)
-# and the plan as plain tuples, or the message of an InputError.
+# and the plan (:func:`_pack`), or the message of an InputError.
 _Result = tuple[str | None, Any]
+
+
+def _pack(units: list[WorkUnit], sizes: list[int], errors: list[tuple[str, str]]) -> Any:
+    """A plan in a form quick to send and to read back (thousands of units: a few strings
+    rather than a tuple per unit)."""
+    names = "\0".join(u.path for u in units)  # NUL: the one character no path contains
+    kinds = "".join("e" if u.kind == "evtx" else "j" for u in units)
+    ranges = [(u.start, u.end) for u in units if u.kind != "evtx"]
+    return names, kinds, ranges, array("q", sizes).tobytes(), errors
+
+
+def _unpack(packed: Any) -> tuple[list[WorkUnit], list[int], list[tuple[str, str]]]:
+    names, kinds, ranges, sizes, errors = packed
+    units: list[WorkUnit] = []
+    if kinds:
+        jsonl = iter(ranges)
+        for name, kind in zip(names.split("\0"), kinds, strict=True):
+            units.append(
+                WorkUnit(name, "evtx") if kind == "e" else WorkUnit(name, "jsonl", *next(jsonl))
+            )
+    return units, array("q", sizes).tolist(), errors
 
 
 def _compute(rule_paths: Sequence[Path], inputs: Sequence[Path]) -> _Result:
@@ -65,8 +87,7 @@ def _compute(rule_paths: Sequence[Path], inputs: Sequence[Path]) -> _Result:
         units, sizes, errors = plan_files(inputs)
     except InputError as exc:
         return key, str(exc)
-    rows = [(u.path, u.kind, u.start, u.end) for u in units]
-    return key, (rows, sizes, errors)
+    return key, _pack(units, sizes, errors)
 
 
 class Helper:
@@ -145,6 +166,5 @@ def start(
         remember_key(cache_dir, rule_paths, {}, key)
     if isinstance(planned, str):
         return ruleset, InputError(planned)
-    rows, sizes, errors = planned
-    units = [WorkUnit(*row) for row in rows]
+    units, sizes, errors = _unpack(planned)
     return ruleset, (units, sizes, [ScanError(name, message) for name, message in errors])
