@@ -297,8 +297,9 @@ def plan_sized(inputs: Sequence[Path]) -> Plan:
     return units, sizes, [ScanError(name, message) for name, message in errors]
 
 
-# Batches: about BATCHES_PER_WORKER per process (so the last ones balance the load), each
-# between these sizes.
+# Batches: each a 1 / (BATCHES_PER_WORKER × processes) share of what remains (so they shrink
+# towards the end, where one large batch would leave the other processes idle), between
+# these sizes.
 BATCHES_PER_WORKER = 8
 MIN_BATCH_BYTES = 256 * 1024
 MAX_BATCH_BYTES = 8 * 1024 * 1024
@@ -316,18 +317,21 @@ def _unit_size(unit: WorkUnit) -> int:
 def make_batches(
     units: Sequence[WorkUnit], procs: int, sizes: Sequence[int] | None = None
 ) -> list[list[WorkUnit]]:
-    """Consecutive units grouped into batches of roughly equal total size (input order kept);
+    """Consecutive units grouped into batches (input order kept), smaller towards the end;
     ``sizes`` are the units' sizes when known (else each file is looked at)."""
     if sizes is None:
         sizes = [_unit_size(u) for u in units]
-    target = sum(sizes) // max(1, procs * BATCHES_PER_WORKER)
-    target = max(MIN_BATCH_BYTES, min(MAX_BATCH_BYTES, target))
+    shares = max(1, procs * BATCHES_PER_WORKER)
+    remaining = sum(sizes)
+    target = max(MIN_BATCH_BYTES, min(MAX_BATCH_BYTES, remaining // shares))
     batches: list[list[WorkUnit]] = []
     current: list[WorkUnit] = []
     size = 0
     for unit, unit_size in zip(units, sizes, strict=True):
         if current and size + unit_size > target:
             batches.append(current)
+            remaining -= size
+            target = max(MIN_BATCH_BYTES, min(MAX_BATCH_BYTES, remaining // shares))
             current, size = [], 0
         current.append(unit)
         size += unit_size
