@@ -151,6 +151,10 @@ class LiteralIndex:
             for clause in rule.clauses:
                 if any(_common(n, common, common_bytes) for n in clause):
                     continue
+                if kept and any(needle_pattern(n) is not None for n in clause):
+                    # A pattern costs every event a regex scan: worth it to index a rule,
+                    # not to double-check one that a literal already indexes.
+                    continue
                 for needle in clause:
                     self.ids.setdefault(needle, first + len(self.ids))
                 kept.append(frozenset(self.ids[n] for n in clause))
