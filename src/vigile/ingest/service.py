@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from vigile.auth import service as auth
+from vigile.db import transaction
 from vigile.errors import PermissionDenied
 from vigile.ingest.intake import Incoming, Intake, Rejection, parse_batch
 from vigile.ingest.models import QuarantinedRecord
@@ -94,8 +95,62 @@ def accept(
     max_record_bytes: int = 256 * 1024,
 ) -> Outcome:
     """Parse ``records``; spool the valid ones (returns once they are fsync'd), quarantine
-    the others. Raises :class:`~vigile.spool.api.SpoolFull` with nothing stored on overload.
+    the others in the caller's transaction. Raises :class:`~vigile.spool.api.SpoolFull`
+    with nothing stored on overload.
     """
+    outcome, now = _spool(
+        scope, tenant_id, spool, records, receiver, clock, default_source_type, max_record_bytes
+    )
+    # After the spool: an overload (SpoolFull) answer makes the client resend everything,
+    # and quarantining first would keep each bad record once per attempt.
+    quarantine(
+        session, tenant_id, outcome.intake.rejected, receiver=receiver, at=now, who=scope.principal
+    )
+    return outcome
+
+
+def accept_batch(
+    sessions: sessionmaker[Session],
+    scope: CallerScope,
+    tenant_id: int,
+    spool: SpoolBackend,
+    records: Sequence[Incoming],
+    *,
+    receiver: str,
+    clock: Callable[[], datetime],
+    default_source_type: str = "auto",
+    max_record_bytes: int = 256 * 1024,
+    unusable: Sequence[Rejection] = (),
+) -> Outcome:
+    """:func:`accept` outside any database transaction, the quarantine (with ``unusable``:
+    records the transport could not even split out) in one of its own when there is one.
+
+    What the receivers of a running server use: on SQLite every transaction holds the one
+    write lock, which the pipeline's alerts waited for during each request's parsing and
+    fsync (and each request for the alerts of a whole batch).
+    """
+    outcome, now = _spool(
+        scope, tenant_id, spool, records, receiver, clock, default_source_type, max_record_bytes
+    )
+    if outcome.intake.rejected or unusable:
+        with transaction(sessions) as session:
+            for rejected in (outcome.intake.rejected, unusable):
+                quarantine(
+                    session, tenant_id, rejected, receiver=receiver, at=now, who=scope.principal
+                )
+    return outcome
+
+
+def _spool(
+    scope: CallerScope,
+    tenant_id: int,
+    spool: SpoolBackend,
+    records: Sequence[Incoming],
+    receiver: str,
+    clock: Callable[[], datetime],
+    default_source_type: str,
+    max_record_bytes: int,
+) -> tuple[Outcome, datetime]:
     scope.check_tenant(tenant_id, "tenant")
     now = clock()
     intake = parse_batch(
@@ -106,10 +161,7 @@ def accept(
         max_record_bytes=max_record_bytes,
     )
     offsets = spool.append_batch(str(tenant_id), [env.encode() for env in intake.accepted])
-    # After the spool: an overload (SpoolFull) answer makes the client resend everything,
-    # and quarantining first would keep each bad record once per attempt.
-    quarantine(session, tenant_id, intake.rejected, receiver=receiver, at=now, who=scope.principal)
-    return Outcome(intake, offsets)
+    return Outcome(intake, offsets), now
 
 
 def quarantine(

@@ -65,11 +65,10 @@ class SyslogService:
             )
             for data, cut in frames
         ]
-        with transaction(self.sessions) as session:
-            outcome = service.accept(
-                session, SYSLOG, binding.tenant_id, self.spool, records,
-                receiver="syslog", clock=self.clock,
-            )  # fmt: skip
+        outcome = service.accept_batch(
+            self.sessions, SYSLOG, binding.tenant_id, self.spool, records,
+            receiver="syslog", clock=self.clock,
+        )  # fmt: skip
         self.counters.accepted += len(outcome.intake.accepted)
         self.counters.rejected += len(outcome.intake.rejected)
 

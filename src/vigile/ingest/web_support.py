@@ -100,7 +100,8 @@ def receive(
     default_source_type: str = "auto",
     unusable: Sequence[Rejection] = (),
 ) -> tuple[CallerScope, Outcome]:
-    """Authenticate, check the payload's targets, accept, quarantine; one transaction.
+    """Authenticate and check the payload's targets (one short transaction), then accept:
+    parse, spool, quarantine (see :func:`~vigile.ingest.service.accept`).
 
     Raises Unauthenticated, PermissionDenied (not an ingest token), TargetRefused, SpoolFull.
     """
@@ -111,18 +112,16 @@ def receive(
             service.check_target(session, scope, tenant_id, name)
         if tenant is not None:
             service.check_tenant_name(session, scope, tenant_id, tenant)
-        outcome = service.accept(
-            session,
-            scope,
-            tenant_id,
-            c.runtime.spool,
-            records,
-            receiver=receiver,
-            clock=c.clock,
-            default_source_type=default_source_type,
-            max_record_bytes=c.settings.ingest_max_record_kb * 1024,
-        )
-        service.quarantine(
-            session, tenant_id, unusable, receiver=receiver, at=c.clock(), who=scope.principal
-        )
+    outcome = service.accept_batch(
+        c.sessions,
+        scope,
+        tenant_id,
+        c.runtime.spool,
+        records,
+        receiver=receiver,
+        clock=c.clock,
+        default_source_type=default_source_type,
+        max_record_bytes=c.settings.ingest_max_record_kb * 1024,
+        unusable=unusable,
+    )
     return scope, outcome
