@@ -149,11 +149,20 @@ def test_prefilter_pickles_its_database() -> None:
     pf = Prefilter([b"abc", b"def"], [3, 4])
     clone = pickle.loads(pickle.dumps(pf))
     assert sorted(clone.scan(b"xxdefabc")) == [3, 4]
-    literals, ids, _, regex, rejected = pf.__getstate__()
+    literals, ids, _, regex, rejected, cased = pf.__getstate__()
     broken = Prefilter.__new__(Prefilter)
     # Recompiled from the literals:
-    broken.__setstate__((literals, ids, b"not a database", regex, rejected))
+    broken.__setstate__((literals, ids, b"not a database", regex, rejected, cased))
     assert sorted(broken.scan(b"abc def")) == [3, 4]
+
+
+def test_prefilter_cased_literals() -> None:
+    from vigile.detection.prefilter import Prefilter
+
+    # The first literal is matched as written, the others ASCII-caseless.
+    pf = Prefilter([b"\\u", b"abc"], [1, 2], cased=1)
+    assert sorted(pf.scan(b"\\U ABC")) == [2]
+    assert sorted(pf.scan(b"\\u abc")) == [1, 2]
 
 
 def test_regex_prefilter_pickles_and_drops_what_hyperscan_refuses() -> None:

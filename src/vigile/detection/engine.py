@@ -41,7 +41,7 @@ import orjson
 from vigile.detection.cache import load_cached, store_cached
 from vigile.detection.event import EventView
 from vigile.detection.flatten import SYSTEM_CHANNEL, flatten_event
-from vigile.detection.index import Bucket, LiteralIndex, canonical, scan_text, values_text
+from vigile.detection.index import Bucket, LiteralIndex, values_text
 from vigile.detection.model import LoadReport, Rule
 from vigile.detection.rulefiles import rule_files
 
@@ -173,9 +173,14 @@ class RuleSet:
         return self._windows_bucket(channel.lower(), _event_id_key(eid))
 
     def _evaluate(self, bucket: Bucket, fields: Mapping[str, Any], raw: bytes | None) -> list[Rule]:
-        candidates = (
-            bucket.candidates(scan_text(raw, fields)) if bucket.needs_scan else bucket.always
-        )
+        """The rules matching flat ``fields``; ``raw``: their JSON text as received, if any
+        (scanned as is unless it uses optional escapes)."""
+        if not bucket.needs_scan:
+            candidates: list[Rule] | None = bucket.always
+        else:
+            candidates = None if raw is None else bucket.raw_candidates(raw)
+            if candidates is None:
+                candidates = bucket.candidates(values_text(fields))
         if not candidates:
             return []
         view = EventView(fields)
@@ -217,11 +222,8 @@ class RuleSet:
         if "Event" in obj and logsource is None and (key := _system_route(obj)) is not None:
             bucket = self._windows_bucket(*key)
             flat: dict[str, Any] | None = None
-            if not bucket.needs_scan:
-                candidates = bucket.always
-            elif canonical(data):
-                candidates = bucket.candidates(data)
-            else:
+            candidates: list[Rule] | None = bucket.always
+            if bucket.needs_scan and (candidates := bucket.raw_candidates(data)) is None:
                 flat = flatten_event(obj)
                 candidates = bucket.candidates(values_text(flat))
             if not candidates:

@@ -9,7 +9,7 @@ containing a literal ⇔ its JSON text contains the escaped literal; a value sta
 with it ⇔ the JSON string starts with ``"`` + literal (ends with literal + ``"``).
 
 Texts using ``\\uXXXX`` or ``\\/`` escapes (optional in JSON) are not scanned raw; their values
-are re-serialised with orjson instead (see :func:`scan_text`). Events where lower-casing or
+are re-serialised with orjson instead (see :meth:`Bucket.raw_candidates`). Events where lower-casing or
 number formatting could make a value's text differ from its JSON text (the Kelvin sign and the
 dotted capital I, whose ``str.lower`` is ASCII) are detected by the same scan and get every
 rule of their bucket. (Literals made only of characters of numbers are never indexed: the text
@@ -37,6 +37,10 @@ from vigile.detection.prefilter import Prefilter
 # → "k", "\u0130" → "i̇": an event containing one gets every rule of its bucket.
 SPECIAL = 0
 _SPECIAL_PATTERNS = ("\u212a".encode(), "\u0130".encode())
+# Pattern id of ``\\u`` / ``\\/``, matched case-sensitively: a raw JSON text holding one may use
+# an optional escape (:func:`canonical` decides), so its values are scanned instead.
+ESCAPE = 1
+_ESCAPE_PATTERNS = (b"\\u", b"\\/")
 # ``\\u`` or ``\\/`` in one pass (two ``in`` tests cost twice as much on backslash-rich text).
 _MAYBE_ESCAPE = re.compile(rb"\\[u/]").search
 
@@ -89,13 +93,6 @@ def canonical(raw: bytes) -> bool:
     return _MAYBE_ESCAPE(raw.replace(b"\\\\", b"")) is None
 
 
-def scan_text(raw: bytes | None, fields: Mapping[str, Any]) -> bytes | None:
-    """The text to scan: the raw JSON when its escaping is canonical, else the values."""
-    if raw is not None and canonical(raw):
-        return raw
-    return values_text(fields)
-
-
 def rule_fields(node: Node, out: set[str]) -> set[str]:
     """Every field name a condition tests."""
     if isinstance(node, And | Or):
@@ -145,9 +142,9 @@ class LiteralIndex:
         self.ids: dict[Needle, int] = {}
         # Per rule index: its indexed clauses as needle ids (common ones left out).
         self.clauses: dict[int, tuple[frozenset[int], ...]] = {}
-        first = SPECIAL + 1
+        first = ESCAPE + 1
         for rule in rules:
-            kept = []
+            kept: list[frozenset[int]] = []
             for clause in rule.clauses:
                 if any(_common(n, common, common_bytes) for n in clause):
                     continue
@@ -161,9 +158,11 @@ class LiteralIndex:
             self.clauses[rule.index] = tuple(kept)
         literals = [(n, i) for n, i in self.ids.items() if needle_pattern(n) is None]
         regexes = [(p, i) for n, i in self.ids.items() if (p := needle_pattern(n)) is not None]
-        patterns = [*_SPECIAL_PATTERNS, *(json_needle(n) for n, _ in literals)]
-        ids = [SPECIAL] * len(_SPECIAL_PATTERNS) + [i for _, i in literals]
-        self.prefilter = Prefilter(patterns, ids) if self.ids else None
+        patterns = [*_SPECIAL_PATTERNS, *_ESCAPE_PATTERNS, *(json_needle(n) for n, _ in literals)]
+        ids = [SPECIAL] * len(_SPECIAL_PATTERNS) + [ESCAPE] * len(_ESCAPE_PATTERNS)
+        ids += [i for _, i in literals]
+        cased = len(_SPECIAL_PATTERNS) + len(_ESCAPE_PATTERNS)
+        self.prefilter = Prefilter(patterns, ids, cased=cased) if self.ids else None
         self.patterns = (
             Prefilter([p for p, _ in regexes], [i for _, i in regexes], regex=True)
             if regexes
@@ -218,12 +217,22 @@ class Bucket:
     def needs_scan(self) -> bool:
         return bool(self.by_literal)
 
+    def raw_candidates(self, text: bytes) -> list[Rule] | None:
+        """:meth:`candidates` of JSON text as received, or ``None`` when it uses an optional
+        escape (``\\uXXXX``, ``\\/``): its values must be scanned instead."""
+        hits = self.index.scan(text)
+        if ESCAPE in hits and not canonical(text):
+            return None
+        return self._from_hits(hits)
+
     def candidates(self, text: bytes | None) -> list[Rule]:
         """Rules that may match: those without clauses plus those whose clauses all hit
         (every rule when ``text`` is ``None`` or the scan finds a special pattern)."""
         if text is None:
             return self.rules
-        hits = self.index.scan(text)
+        return self._from_hits(self.index.scan(text))
+
+    def _from_hits(self, hits: list[int]) -> list[Rule]:
         if not hits:
             return self.always
         if SPECIAL in hits:

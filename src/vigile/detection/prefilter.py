@@ -31,14 +31,20 @@ class Prefilter:
     caseless); returns the ids of those found (each once, except literals sharing an id).
     Regex patterns Hyperscan rejects are left out and their ids listed in ``rejected``."""
 
-    __slots__ = ("_db", "_ids", "_literals", "_regex", "rejected")
+    __slots__ = ("_cased", "_db", "_ids", "_literals", "_regex", "rejected")
 
     def __init__(
-        self, literals: Sequence[bytes], ids: Sequence[int] | None = None, regex: bool = False
+        self,
+        literals: Sequence[bytes],
+        ids: Sequence[int] | None = None,
+        regex: bool = False,
+        cased: int = 0,
     ) -> None:
+        """``cased``: how many of the first literals are matched case-sensitively."""
         self._literals = list(literals)
         self._ids = list(ids) if ids is not None else list(range(len(literals)))
         self._regex = regex
+        self._cased = cased
         self.rejected: frozenset[int] = frozenset()
         if regex:
             self._keep_compilable()
@@ -79,23 +85,27 @@ class Prefilter:
                 flags=[_REGEX_FLAGS] * len(self._literals),
             )
             return db
+        single, caseless = hyperscan.HS_FLAG_SINGLEMATCH, hyperscan.HS_FLAG_CASELESS
+        flags = [single] * self._cased + [single | caseless] * (len(self._literals) - self._cased)
         db.compile(
             expressions=self._literals,
             ids=self._ids,
             elements=len(self._literals),
-            flags=hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_CASELESS,
+            flags=flags,
             literal=True,
         )
         return db
 
-    def __getstate__(self) -> tuple[list[bytes], list[int], bytes | None, bool, frozenset[int]]:
+    def __getstate__(
+        self,
+    ) -> tuple[list[bytes], list[int], bytes | None, bool, frozenset[int], int]:
         blob = hyperscan.dumpb(self._db) if self._db is not None else None
-        return (self._literals, self._ids, blob, self._regex, self.rejected)
+        return (self._literals, self._ids, blob, self._regex, self.rejected, self._cased)
 
     def __setstate__(
-        self, state: tuple[list[bytes], list[int], bytes | None, bool, frozenset[int]]
+        self, state: tuple[list[bytes], list[int], bytes | None, bool, frozenset[int], int]
     ) -> None:
-        self._literals, self._ids, blob, self._regex, self.rejected = state
+        self._literals, self._ids, blob, self._regex, self.rejected, self._cased = state
         if blob is None:
             self._db = None
             return
