@@ -8,12 +8,12 @@ because the text scanned is JSON: either the raw record text (as the
 containing a literal ⇔ its JSON text contains the escaped literal; a value starting (ending)
 with it ⇔ the JSON string starts with ``"`` + literal (ends with literal + ``"``).
 
-Texts using ``\\uXXXX`` or ``\\/`` escapes (optional in JSON) are not scanned raw; their values
-are re-serialised with orjson instead (see :meth:`Bucket.raw_candidates`). Events where lower-casing or
-number formatting could make a value's text differ from its JSON text (the Kelvin sign and the
-dotted capital I, whose ``str.lower`` is ASCII) are detected by the same scan and get every
-rule of their bucket. (Literals made only of characters of numbers are never indexed: the text
-of a float, ``str(1e16)``, can differ from its JSON spelling.)
+Texts using ``\\uXXXX`` or ``\\/`` escapes (optional in JSON) are not scanned raw; their
+values are re-serialised with orjson instead (see :meth:`Bucket.raw_candidates`). Events where
+lower-casing or number formatting could make a value's text differ from its JSON text (the
+Kelvin sign and the dotted capital I, whose ``str.lower`` is ASCII) are detected by the same
+scan and get every rule of their bucket. (Literals made only of characters of numbers are never
+indexed: the text of a float, ``str(1e16)``, can differ from its JSON spelling.)
 
 Needles that occur in the JSON text of (nearly) every event — inside field names such as
 ``"processid":`` or the EVTX envelope — are useless and costly (one callback per event), so
