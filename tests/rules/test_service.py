@@ -57,6 +57,44 @@ def test_reimport_versions_by_content(
         service.read_folder(tmp_path / "missing")
 
 
+_BROKEN = """title: broken
+id: 00000000-0000-0000-0000-00000000b0b0
+logsource: {product: windows, category: process_creation}
+detection:
+    selection: {Image|endswith: '\\x.exe'}
+    condition: selection and missing_identifier
+level: high
+"""
+_UNMAPPED = """title: unmapped
+id: 00000000-0000-0000-0000-00000000b0b1
+logsource: {product: windows, category: file_access}
+detection:
+    selection: {FileName|endswith: '.kdbx'}
+    condition: selection
+level: low
+"""
+
+
+def test_import_reports_rules_that_do_not_compile(
+    settings: Settings, session: Session, clock: Callable[[], datetime], tmp_path: Path
+) -> None:
+    build_world(settings, clock)
+    folder = write_rules(tmp_path / "mixed")
+    (folder / "sub").mkdir()
+    (folder / "sub" / "broken.yml").write_text(_BROKEN)
+    (folder / "unmapped.yml").write_text(_UNMAPPED)
+    result = _import(session, folder, "mixed", [], clock)
+    # Every file is imported (a failing rule never stops the others) and reported.
+    assert result.rule_set.rule_count == 4
+    assert result.compiled == 3  # the two good ones and the unmapped one (not applied)
+    assert [(i.path, i.applied) for i in result.issues] == [
+        ("sub/broken.yml", False),
+        ("unmapped.yml", False),
+    ]
+    assert all(i.reason and i.detail for i in result.issues)
+    assert result.issues[0].rule_id == "00000000-0000-0000-0000-00000000b0b0"
+
+
 def test_scope_toggles_and_rules_in_force(
     settings: Settings, session: Session, clock: Callable[[], datetime], tmp_path: Path
 ) -> None:

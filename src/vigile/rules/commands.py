@@ -35,8 +35,13 @@ def import_command(
     what = "created" if r.created else ("new version" if r.new_version else "unchanged")
     console.print(
         f"rule set {escape(r.rule_set.name)}: {what}, version {r.rule_set.version}, "
-        f"{r.rule_set.rule_count} rules (+{r.added} ~{r.changed} -{r.removed})"
+        f"{r.rule_set.rule_count} rules (+{r.added} ~{r.changed} -{r.removed}), "
+        f"{r.compiled} compiled"
     )
+    for issue in r.issues:
+        console.print(
+            f"  not applied: {escape(issue.path)}: {escape(issue.reason)} ({escape(issue.detail)})"
+        )
 
 
 @app.command("list")

@@ -53,6 +53,16 @@ class TenantRules(BaseModel):
     excepted_rule_ids: list[str]
 
 
+class RuleIssue(BaseModel):
+    """A rule file of an import that does not compile, or compiles but is not applied."""
+
+    path: str
+    rule_id: str | None
+    reason: str
+    detail: str
+    applied: bool = Field(description="False: the rule never fires (it failed, or is inactive).")
+
+
 class ImportResult(BaseModel):
     rule_set: RuleSetOut
     created: bool = Field(description="A new rule set.")
@@ -60,6 +70,12 @@ class ImportResult(BaseModel):
     added: int
     changed: int
     removed: int
+    compiled: int = Field(description="Rules the detection engine compiled.")
+    issues: list[RuleIssue] = Field(
+        default_factory=list,
+        description="Files that failed to compile or are not applied, with the reason; the "
+        "others are imported and used all the same.",
+    )
 
 
 class ToggleIn(BaseModel):

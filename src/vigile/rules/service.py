@@ -28,7 +28,7 @@ from vigile.rules.models import (
     RuleSetVersion,
     RuleText,
 )
-from vigile.rules.schemas import ImportResult, RuleInForce, RuleSetOut, TenantRules
+from vigile.rules.schemas import ImportResult, RuleInForce, RuleIssue, RuleSetOut, TenantRules
 from vigile.rules.types import Provenance
 from vigile.scope import CallerScope
 from vigile.tenants import service as tenants
@@ -45,6 +45,28 @@ def read_folder(root: Path) -> list[files.RuleFile]:
     if not found:
         raise InvalidInput(f"no .yml/.yaml rule files under {root}")
     return found
+
+
+def compile_check(found: Sequence[files.RuleFile]) -> tuple[int, list[RuleIssue]]:
+    """Compile the files as the pipeline will: how many compile, and each file that fails or
+    is not applied, with the engine's reason (an import keeps them all: a rule that fails
+    never stops the others, and a fixed version replaces it)."""
+    # Imported here: pySigma and Hyperscan load only when rules are imported.
+    from vigile.detection.engine import ruleset_from_yaml
+
+    compiled = ruleset_from_yaml([f.text for f in found])
+    by_temp_name = {f"rule{i:05d}.yml": f.path for i, f in enumerate(found)}
+    issues = [
+        RuleIssue(
+            path=by_temp_name.get(Path(problem.path).name, problem.path),
+            rule_id=problem.rule_id,
+            reason=problem.reason,
+            detail=problem.detail,
+            applied=False,
+        )
+        for problem in [*compiled.report.failed, *compiled.report.inactive]
+    ]
+    return compiled.report.compiled, sorted(issues, key=lambda i: i.path)
 
 
 def import_ruleset(
@@ -92,6 +114,7 @@ def import_ruleset(
     session.execute(delete(RuleSetScope).where(RuleSetScope.rule_set_id == row.id))
     session.add_all(RuleSetScope(rule_set_id=row.id, tenant_id=t) for t in tenant_ids)
     session.flush()
+    compiled, issues = compile_check(found)
     result = ImportResult(
         rule_set=ruleset_out(session, scope, row),
         created=created,
@@ -99,8 +122,11 @@ def import_ruleset(
         added=len(after.keys() - before.keys()),
         changed=sum(1 for p in after.keys() & before.keys() if after[p] != before[p]),
         removed=len(before.keys() - after.keys()),
+        compiled=compiled,
+        issues=issues,
     )
-    details = result.model_dump(mode="json", exclude={"rule_set"})
+    details = result.model_dump(mode="json", exclude={"rule_set", "issues"})
+    details["issues"] = len(issues)
     details |= {"version": row.current_version, "digest": digest, "tenants": list(tenant_slugs)}
     audit.record(
         session,
