@@ -18,7 +18,7 @@ from vigile.events.duckdb_store import DuckDbEventStore
 from vigile.ingest import files, service
 from vigile.ingest.intake import Incoming
 from vigile.ingest.parsers.model import ParseError
-from vigile.ingest.pipeline import build_worker
+from vigile.ingest.pipeline import build_worker, tune_collector
 from vigile.ingest.runtime import open_spool
 from vigile.pagination import PageRequest
 from vigile.spool.api import SpoolError
@@ -105,6 +105,7 @@ def worker_command(
     stop = threading.Event()
     try:
         worker = build_worker(settings, spool, store, make_sessionmaker(engine), utcnow)
+        tune_collector()
         report = worker.detector.ruleset.report
         console.print(f"worker: {report.compiled} rules, {worker.detector.processes} process(es)")
         if drain:
