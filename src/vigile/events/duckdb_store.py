@@ -324,3 +324,13 @@ class DuckDbEventStore:
             with self._write_lock:
                 self._con.execute("CHECKPOINT")
         self._con.close()
+
+    def count_purgeable(self, tenant_id: int, before: date, received_before: datetime) -> int:
+        """What :meth:`purge` would delete, counted (same predicate, nothing deleted)."""
+        with self._cursor() as cursor:
+            row = cursor.execute(
+                "SELECT count(*) FROM events WHERE tenant_id = ? AND day < ? "
+                "AND received_at < make_timestamp(?::BIGINT)",
+                [tenant_id, before, micros(received_before.astimezone(UTC))],
+            ).fetchone()
+        return int(row[0]) if row else 0

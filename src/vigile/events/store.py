@@ -224,3 +224,7 @@ class EventStore(Protocol):
     def close(self) -> None:
         """Flush and release the store."""
         ...
+
+    def count_purgeable(self, tenant_id: int, before: date, received_before: datetime) -> int:
+        """How many events :meth:`purge` would delete with the same arguments (dry runs)."""
+        ...
