@@ -4,6 +4,8 @@ that opens every file, without opening the ``.evtx`` ones."""
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -90,18 +92,42 @@ def test_missing_input(tmp_path: Path) -> None:
         plan([tmp_path / "nope"])
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
-def test_unreadable_evtx_reported_early(tmp_path: Path) -> None:
-    _inputs(tmp_path)
-    locked = tmp_path / "b" / "x.evtx"
+def _unreadable_evtx_reported_early(root: Path) -> None:
+    _inputs(root)
+    locked = root / "b" / "x.evtx"
     locked.chmod(0)
     try:
-        units, errors = plan([tmp_path])
-        assert errors == _old_plan([tmp_path], 16 * 1024 * 1024)[1]
+        units, errors = plan([root])
+        assert errors == _old_plan([root], 16 * 1024 * 1024)[1]
         assert errors and "cannot read" in errors[0].message
         assert all(u.path != str(locked) for u in units)
     finally:
         locked.chmod(0o644)
+
+
+def test_unreadable_evtx_reported_early(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        _unreadable_evtx_reported_early(tmp_path)
+        return
+    # Root reads every file: the check runs in a child that gives up root (as "nobody"),
+    # in a world-accessible folder of its own.
+    root = Path(tempfile.mkdtemp(prefix="vigile-plan-"))
+    root.chmod(0o777)
+    pid = os.fork()
+    if pid == 0:  # the child: report through the exit code only
+        code = 1
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            _unreadable_evtx_reported_early(root / "in")
+            code = 0
+        finally:
+            os._exit(code)
+    try:
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def test_batches_from_known_sizes(tmp_path: Path) -> None:
