@@ -125,9 +125,14 @@ def store_cached(
     cache_dir: Path, files: Sequence[Path], placeholders: Mapping[str, Sequence[str]], obj: object
 ) -> None:
     """Write the cache entry atomically; failures to write are not errors."""
+    store_entry(cache_dir, cache_key(files, placeholders), obj)
+
+
+def store_entry(cache_dir: Path, key: str, obj: object) -> None:
+    """Write the entry of a key (:func:`cache_key`) atomically; failures are not errors."""
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        path = _path(cache_dir, cache_key(files, placeholders))
+        path = _path(cache_dir, key)
         fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
             pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)

@@ -38,7 +38,7 @@ from typing import Any
 
 import orjson
 
-from vigile.detection.cache import load_cached, store_cached
+from vigile.detection.cache import cache_key, load_entry, store_entry
 from vigile.detection.event import EventView
 from vigile.detection.flatten import SYSTEM_CHANNEL, flatten_event
 from vigile.detection.index import Bucket, LiteralIndex, values_text
@@ -331,14 +331,16 @@ def compile_ruleset(
     paths: Sequence[Path],
     placeholders: Mapping[str, Sequence[str]] | None = None,
     processes: int | None = None,
+    files: Sequence[Path] | None = None,
 ) -> RuleSet:
-    """Parse and compile all rules (in parallel processes for large sets), without cache."""
+    """Parse and compile all rules (in parallel processes for large sets), without cache;
+    ``files``: ``rule_files(paths)`` when the caller has listed them already."""
     import time
 
     from vigile.detection.loader import load_files
 
     start = time.perf_counter()
-    files = rule_files(paths)
+    files = list(files) if files is not None else rule_files(paths)
     ph = {k: list(v) for k, v in (placeholders or {}).items()}
     procs = processes or multiprocessing.cpu_count()
     if procs > 1 and len(files) > 200:
@@ -382,20 +384,26 @@ def load_ruleset(
     cache_dir: Path | None = None,
     placeholders: Mapping[str, Sequence[str]] | None = None,
 ) -> RuleSet:
-    """Load a compiled rule set, from the cache in ``cache_dir`` when rule files are unchanged."""
+    """Load a compiled rule set, from the cache in ``cache_dir`` when rule files are unchanged.
+
+    The files are listed and hashed once, before compiling: a rule edited during a compile
+    gives the next start another key (a miss), never this compile under its new content's key.
+    """
     import time
 
     start = time.perf_counter()
-    if cache_dir is not None:
-        cached = load_cached(cache_dir, rule_files(paths), placeholders or {})
-        if isinstance(cached, RuleSet):
-            cached.report.from_cache = True
-            cached.report.seconds = time.perf_counter() - start
-            return cached
-    ruleset = compile_ruleset(paths, placeholders)
-    if cache_dir is not None:
-        ruleset.prepare()  # the cache holds the buckets' Hyperscan databases too
-        store_cached(cache_dir, rule_files(paths), placeholders or {}, ruleset)
+    if cache_dir is None:
+        return compile_ruleset(paths, placeholders)
+    files = rule_files(paths)
+    key = cache_key(files, placeholders or {})
+    cached = load_entry(cache_dir, key)
+    if isinstance(cached, RuleSet):
+        cached.report.from_cache = True
+        cached.report.seconds = time.perf_counter() - start
+        return cached
+    ruleset = compile_ruleset(paths, placeholders, files=files)
+    ruleset.prepare()  # the cache holds the buckets' Hyperscan databases too
+    store_entry(cache_dir, key, ruleset)
     return ruleset
 
 
