@@ -25,6 +25,7 @@ from vigile.committees.routes import router as committees_router
 from vigile.config import Settings, get_settings
 from vigile.csirt.routes import router as csirt_router
 from vigile.db import make_engine, make_sessionmaker, utcnow
+from vigile.events.retention_job import RetentionJob
 from vigile.events.routes import router as events_router
 from vigile.incidents.routes import router as incidents_router
 from vigile.incidents.routes_actions import router as actions_router
@@ -80,6 +81,14 @@ def create_app(
             tasks.append(asyncio.create_task(sender, name="notify-sender"))
             expiry = expire_forever(app.state.sessions, clock, settings.notify_send_seconds)
             tasks.append(asyncio.create_task(expiry, name="action-expiry"))
+        if scheduler and settings.event_retention_interval_seconds > 0:
+            retention = RetentionJob(
+                app.state.sessions,
+                app.state.event_store,
+                clock,
+                default_days=settings.event_retention_days,
+            ).run_forever(settings.event_retention_interval_seconds)
+            tasks.append(asyncio.create_task(retention, name="event-retention"))
         worker = start_in_app(app.state, settings, clock) if scheduler else None
         syslog = await start_syslog(app.state, settings, clock) if scheduler else None
         yield

@@ -18,6 +18,7 @@ from vigile.cli_support import console
 from vigile.committees.commands import app as committee_app
 from vigile.config import get_settings
 from vigile.csirt.commands import app as csirt_app
+from vigile.events.commands import app as events_app
 from vigile.incidents.commands import actions_app
 from vigile.incidents.commands import app as incidents_app
 from vigile.ingest.commands import ingest_command, quarantine_app, worker_command
@@ -58,6 +59,7 @@ app.command("worker")(worker_command)
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(rules_app, name="rules")
 app.add_typer(sources_app, name="sources")
+app.add_typer(events_app, name="events")
 
 
 @db_app.command("upgrade")

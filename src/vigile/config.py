@@ -70,6 +70,19 @@ class Settings(BaseSettings):
         ge=0,
         description="How often `vigile serve` marks service-level breaches (0: not at all).",
     )
+    # --- event store (events slice: retention) ---
+    event_retention_days: int = Field(
+        default=365,
+        ge=1,
+        le=36500,
+        description="Days a tenant's events are kept when the tenant sets no retention of its "
+        "own (`event_retention_days` on the tenant).",
+    )
+    event_retention_interval_seconds: float = Field(
+        default=3600,
+        ge=0,
+        description="How often `vigile serve` deletes expired events, first at start (0: off).",
+    )
     # --- live pipeline (ingest slice) ---
     ingest_max_body_mb: int = Field(
         default=32, ge=1, description="Largest HTTP ingest request body (decompressed), MiB."

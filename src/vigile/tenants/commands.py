@@ -8,7 +8,8 @@ import orjson
 import typer
 from rich.table import Table
 
-from vigile.cli_support import cli_errors, cli_session, console, operator, parse_date
+from vigile.cli_support import cli_errors, cli_session, console, fail, operator, parse_date
+from vigile.config import get_settings
 from vigile.pagination import PageRequest
 from vigile.tenants import service
 from vigile.tenants.schemas import TenantCreate, TenantDayIn, TenantDayOut, TenantOut, TenantUpdate
@@ -27,6 +28,31 @@ days_app = typer.Typer(
 app.add_typer(days_app, name="days")
 
 Format = Annotated[str, typer.Option("--format", help="table or json.")]
+RetentionCreate = Annotated[
+    int | None,
+    typer.Option(
+        "--event-retention-days",
+        help="Days its events are kept (default: VIGILE_EVENT_RETENTION_DAYS).",
+    ),
+]
+RetentionUpdate = Annotated[
+    str | None,
+    typer.Option(
+        "--event-retention-days",
+        help="Days its events are kept, or 'default' for VIGILE_EVENT_RETENTION_DAYS.",
+    ),
+]
+
+
+def _retention_option(value: str) -> int | None:
+    """``N`` days, or ``default`` (None: the platform's retention)."""
+    if value.strip().lower() == "default":
+        return None
+    try:
+        return int(value)
+    except ValueError as exc:
+        message = f"--event-retention-days: expected a number of days or 'default', not {value!r}"
+        raise fail(message) from exc
 
 
 def _show(tenant: TenantOut, output: str) -> None:
@@ -38,6 +64,9 @@ def _show(tenant: TenantOut, output: str) -> None:
         shown = value if value is not None else "—"
         if key == "twenty_four_seven":
             shown = "yes (level 4 handled 24/7)" if value else "no (business hours)"
+        elif key == "event_retention_days":
+            days = value if value is not None else get_settings().event_retention_days
+            shown = f"{days} days" + ("" if value is not None else " (platform default)")
         table.add_row(f"[bold]{key}[/bold]", str(shown))
     console.print(table)
 
@@ -55,6 +84,7 @@ def create(
     go_live: Annotated[
         str | None, typer.Option("--go-live", help="Go-live date YYYY-MM-DD.")
     ] = None,
+    event_retention_days: RetentionCreate = None,
     output: Format = "table",
 ) -> None:
     """Create a tenant."""
@@ -67,6 +97,7 @@ def create(
             hours=hours,
             twenty_four_seven=twenty_four_seven,
             go_live=parse_date(go_live, "--go-live"),
+            event_retention_days=event_retention_days,
         )
     with cli_session() as session:
         tenant = TenantOut.model_validate(service.create_tenant(session, operator(), data))
@@ -119,6 +150,7 @@ def update(
         str | None, typer.Option("--go-live", help="YYYY-MM-DD, or 'none' to clear.")
     ] = None,
     status: Annotated[TenantStatus | None, typer.Option()] = None,
+    event_retention_days: RetentionUpdate = None,
     output: Format = "table",
 ) -> None:
     """Change a tenant's settings (only the options given)."""
@@ -136,6 +168,8 @@ def update(
     }
     if go_live is not None:
         given["go_live"] = None if go_live.lower() == "none" else parse_date(go_live, "--go-live")
+    if event_retention_days is not None:
+        given["event_retention_days"] = _retention_option(event_retention_days)
     with cli_session() as session:
         tenant = service.update_tenant(session, operator(), slug, TenantUpdate(**given))
         out = TenantOut.model_validate(tenant)

@@ -10,11 +10,16 @@ from vigile.tenants.types import (
     DEFAULT_HOLIDAYS,
     DEFAULT_HOURS,
     DEFAULT_TIMEZONE,
+    MAX_EVENT_RETENTION_DAYS,
     DayKind,
     TenantStatus,
 )
 
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
+RETENTION_HELP = (
+    "Days this tenant's events are kept (1 to 36500); null: the platform default "
+    "(`VIGILE_EVENT_RETENTION_DAYS`)."
+)
 
 
 class TenantCreate(BaseModel):
@@ -45,10 +50,14 @@ class TenantCreate(BaseModel):
         default=None, description="Go-live date (local): service levels apply from this day."
     )
     status: TenantStatus = TenantStatus.ACTIVE
+    event_retention_days: int | None = Field(
+        default=None, ge=1, le=MAX_EVENT_RETENTION_DAYS, description=RETENTION_HELP
+    )
 
 
 class TenantUpdate(BaseModel):
-    """Fields to change; those left out keep their value. ``go_live: null`` clears it."""
+    """Fields to change; those left out keep their value. ``go_live: null`` clears it, and
+    ``event_retention_days: null`` goes back to the platform default."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -59,6 +68,9 @@ class TenantUpdate(BaseModel):
     twenty_four_seven: bool | None = None
     go_live: date | None = None
     status: TenantStatus | None = None
+    event_retention_days: int | None = Field(
+        default=None, ge=1, le=MAX_EVENT_RETENTION_DAYS, description=RETENTION_HELP
+    )
 
 
 class TenantOut(BaseModel):
@@ -75,6 +87,9 @@ class TenantOut(BaseModel):
     twenty_four_seven: bool
     go_live: date | None
     status: TenantStatus
+    event_retention_days: int | None = Field(
+        description="Days its events are kept; null: the platform default."
+    )
     created_at: datetime
     updated_at: datetime
 

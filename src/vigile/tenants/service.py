@@ -19,6 +19,9 @@ from vigile.tenants.models import Tenant, TenantDay
 from vigile.tenants.schemas import TenantCreate, TenantDayIn, TenantUpdate
 from vigile.tenants.types import DayKind
 
+# Settings that an explicit null clears (no go-live date; the platform's event retention).
+_CLEARABLE = frozenset({"go_live", "event_retention_days"})
+
 
 def _audit_view(tenant: Tenant) -> dict[str, Any]:
     return {
@@ -30,6 +33,7 @@ def _audit_view(tenant: Tenant) -> dict[str, Any]:
         "twenty_four_seven": tenant.twenty_four_seven,
         "go_live": tenant.go_live.isoformat() if tenant.go_live else None,
         "status": tenant.status,
+        "event_retention_days": tenant.event_retention_days,
     }
 
 
@@ -48,6 +52,7 @@ def create_tenant(session: Session, scope: CallerScope, data: TenantCreate) -> T
         twenty_four_seven=data.twenty_four_seven,
         go_live=data.go_live,
         status=data.status.value,
+        event_retention_days=data.event_retention_days,
     )
     session.add(tenant)
     try:
@@ -108,8 +113,8 @@ def update_tenant(session: Session, scope: CallerScope, slug: str, changes: Tena
     hours = given.get("hours") or tenant.hours
     tenant.holidays, tenant.hours = validate_calendar_settings(timezone, holidays, hours)
     tenant.timezone = timezone
-    for field in ("name", "twenty_four_seven", "go_live"):
-        if field in given and (given[field] is not None or field == "go_live"):
+    for field in ("name", "twenty_four_seven", "go_live", "event_retention_days"):
+        if field in given and (given[field] is not None or field in _CLEARABLE):
             setattr(tenant, field, given[field])
     if given.get("status") is not None:
         tenant.status = given["status"].value

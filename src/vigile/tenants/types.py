@@ -16,6 +16,8 @@ class TenantStatus(StrEnum):
 DEFAULT_TIMEZONE = "Europe/Paris"
 DEFAULT_HOLIDAYS = "FR"
 DEFAULT_HOURS = "mon-fri 09:00-18:00"
+# A tenant's own event retention, in days (a hundred years at most).
+MAX_EVENT_RETENTION_DAYS = 36500
 
 
 class DayKind(StrEnum):

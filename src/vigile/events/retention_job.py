@@ -1,0 +1,154 @@
+"""The retention job: deletes each tenant's expired events, every hour under `vigile serve`.
+
+A tenant's retention is its own (``event_retention_days``) or the platform default
+(``VIGILE_EVENT_RETENTION_DAYS``), read afresh at every pass so that a change applies at the
+next one. Deleting happens in the event store and cannot share a transaction with the audit
+trail: each tenant that lost events gets one audit entry, written just after its deletion
+(and logged before, so that a failed audit write still leaves a trace in the log).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from vigile.audit import service as audit
+from vigile.db import transaction
+from vigile.events.retention import retention_cutoff
+from vigile.events.service import apply_retention
+from vigile.events.store import EventStore
+from vigile.pagination import PageRequest
+from vigile.scope import CallerScope, Role
+from vigile.tenants import service as tenants
+
+log = logging.getLogger("vigile.event_retention")
+SYSTEM = CallerScope(principal="system:event-retention", role=Role.ADMIN, tenant_ids=None)
+_TENANT_PAGE = 500
+
+
+@dataclass(frozen=True)
+class TenantRetention:
+    """The retention in force for one tenant at one instant, and what it cuts."""
+
+    tenant_id: int
+    slug: str
+    days: int
+    own: bool
+    first_kept: date
+    received_before: datetime
+
+
+class RetentionJob:
+    """One pass applies every tenant's retention; :meth:`run_forever` repeats it."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        store: EventStore,
+        clock: Callable[[], datetime],
+        *,
+        default_days: int,
+        scope: CallerScope = SYSTEM,
+    ) -> None:
+        self.sessions = sessions
+        self.store = store
+        self.clock = clock
+        self.default_days = default_days
+        self.scope = scope
+
+    def plan(self, now: datetime) -> list[TenantRetention]:
+        """Every tenant's retention at ``now`` (its own days, or the default), by slug."""
+        self.scope.require_admin()
+        now = now.astimezone(UTC)
+        plan: list[TenantRetention] = []
+        with transaction(self.sessions) as session:
+            total = 1
+            while len(plan) < total:
+                page = PageRequest(_TENANT_PAGE, len(plan))
+                rows, total = tenants.list_tenants(session, self.scope, page)
+                if not rows:
+                    break
+                for row in rows:
+                    own = row.event_retention_days
+                    days = own if own is not None else self.default_days
+                    first_kept, received_before = retention_cutoff(now, days)
+                    plan.append(
+                        TenantRetention(
+                            row.id, row.slug, days, own is not None, first_kept, received_before
+                        )
+                    )
+        return plan
+
+    def count(self, plan: list[TenantRetention]) -> dict[int, int]:
+        """What :meth:`purge` would delete per tenant, deleting nothing (a dry run)."""
+        self.scope.require_admin()
+        return {
+            p.tenant_id: self.store.count_purgeable(p.tenant_id, p.first_kept, p.received_before)
+            for p in plan
+        }
+
+    def purge(self, plan: list[TenantRetention], now: datetime) -> dict[int, int]:
+        """Apply ``plan`` (computed at ``now``): delete, log and audit. Events deleted per
+        tenant (0 for those that lost none)."""
+        deleted = apply_retention(
+            self.store,
+            self.scope,
+            [p.tenant_id for p in plan],
+            now=now,
+            overrides={p.tenant_id: p.days for p in plan},
+            default_days=self.default_days,
+        )
+        self._record([p for p in plan if deleted.get(p.tenant_id)], deleted, now)
+        return deleted
+
+    def run_once(self, now: datetime | None = None) -> dict[int, int]:
+        """One pass at ``now`` (default: the clock). Events deleted per tenant."""
+        now = now or self.clock()
+        return self.purge(self.plan(now), now)
+
+    def _record(
+        self, purged: list[TenantRetention], deleted: Mapping[int, int], now: datetime
+    ) -> None:
+        for p in purged:
+            log.info(
+                "event retention: %s lost %d events (%d days: before %s)",
+                p.slug,
+                deleted[p.tenant_id],
+                p.days,
+                p.first_kept.isoformat(),
+            )
+        if not purged:
+            return
+        with transaction(self.sessions) as session:
+            for p in purged:
+                audit.record(
+                    session,
+                    self.scope,
+                    "events.purge",
+                    "tenant",
+                    p.slug,
+                    tenant_id=p.tenant_id,
+                    details={
+                        "deleted": deleted[p.tenant_id],
+                        "retention_days": p.days,
+                        "tenant_setting": p.own,
+                        "first_day_kept": p.first_kept.isoformat(),
+                        "received_before": p.received_before.isoformat(),
+                    },
+                    clock=lambda: now,
+                )
+
+    async def run_forever(self, interval: float) -> None:
+        """A pass now, then every ``interval`` seconds until cancelled; a failed pass is
+        logged and the next one tries again (whatever is still expired then goes)."""
+        while True:
+            try:
+                await asyncio.to_thread(self.run_once)
+            except Exception:
+                log.exception("event retention pass failed")
+            await asyncio.sleep(interval)
