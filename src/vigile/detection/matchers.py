@@ -295,7 +295,13 @@ class StrMatch(Node):
                 if test(s):
                     return True
             return False
-        v = e.text(self.field) if self.cased else e.lower(self.field)
+        field = self.field
+        if self.cased:
+            v = e.text(field)
+        else:  # the view's cache read inline: most fields are looked up by several rules
+            v = e._lower.get(field, MISSING)
+            if v is MISSING:
+                v = e.lower(field)
         if v is None:
             return False
         if isinstance(v, str):
