@@ -56,6 +56,8 @@ def _record(system: str, payload: str = '"EventData":{"Image":"C:\\\\x\\\\mimika
         # Not an integer event id, or an escaped channel name: the decoding path decides.
         _record('"EventID":1.5,"Channel":"Microsoft-Windows-Sysmon/Operational"'),
         _record('"EventID":"1","Channel":"Microsoft-Windows-Sysmon/Operational"'),
+        _record('"EventID":"01","Channel":"Microsoft-Windows-Sysmon/Operational"'),
+        _record('"EventID":"1a","Channel":"Microsoft-Windows-Sysmon/Operational"'),
         _record('"EventID":1,"Channel":"Microsoft-Windows-Sysmon\\/Operational"'),
         _record('"EventID":1'),
         b'{"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational","Image":"x\\\\mimikatz.exe"}',

@@ -253,7 +253,7 @@ class RuleSet:
             channel is None
             or (name := channel.group(1)) is None
             or event_id is None
-            or (number := event_id.group(1) or event_id.group(2)) is None
+            or (number := event_id.group(1) or event_id.group(2) or event_id.group(3)) is None
         ):
             return self.match_object(raw)
         bucket = self._raw_buckets.get((name, number))
@@ -278,12 +278,12 @@ class RuleSet:
 
 
 # The routing values of an EVTX record's JSON text (compact or indented), matched right after
-# the first ``"Channel":`` and ``"EventID":`` keys: a string without escapes; an integer, bare
-# or as ``#text`` after its ``Qualifiers``. Any other value matches the empty alternative (no
-# group): the record takes the decoding path.
+# the first ``"Channel":`` and ``"EventID":`` keys: a string without escapes; an integer, bare,
+# quoted (some templates) or as ``#text`` after its ``Qualifiers``. Any other value matches the
+# empty alternative (no group): the record takes the decoding path.
 _RAW_CHANNEL = re.compile(rb'\s*(?:"([^"\\]*)"|)')
 _RAW_EVENT_ID = re.compile(
-    rb"\s*(?:(\d+)(?=[\s,}])"
+    rb'\s*(?:(\d+)(?=[\s,}])|"(\d+)"'
     rb'|\{\s*"#attributes":\s*\{[^{}]*\},\s*"#text":\s*(\d+)\s*\}|)'
 )
 
