@@ -57,6 +57,10 @@ def _record(system: str, payload: str = '"EventData":{"Image":"C:\\\\x\\\\mimika
         _record('"EventID":1.5,"Channel":"Microsoft-Windows-Sysmon/Operational"'),
         _record('"EventID":"1","Channel":"Microsoft-Windows-Sysmon/Operational"'),
         _record('"EventID":"01","Channel":"Microsoft-Windows-Sysmon/Operational"'),
+        _record(
+            '"EventID":{"#attributes":{"Qualifiers":"0"},"#text":"7045"},"Channel":"System"',
+            '"EventData":{"ImagePath":"powershell -nop -w hidden -c iex x"}',
+        ),
         _record('"EventID":"1a","Channel":"Microsoft-Windows-Sysmon/Operational"'),
         _record('"EventID":1,"Channel":"Microsoft-Windows-Sysmon\\/Operational"'),
         _record('"EventID":1'),

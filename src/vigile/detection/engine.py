@@ -253,7 +253,7 @@ class RuleSet:
             channel is None
             or (name := channel.group(1)) is None
             or event_id is None
-            or (number := event_id.group(1) or event_id.group(2) or event_id.group(3)) is None
+            or (number := next((g for g in event_id.groups() if g is not None), None)) is None
         ):
             return self.match_object(raw)
         bucket = self._raw_buckets.get((name, number))
@@ -284,7 +284,7 @@ class RuleSet:
 _RAW_CHANNEL = re.compile(rb'\s*(?:"([^"\\]*)"|)')
 _RAW_EVENT_ID = re.compile(
     rb'\s*(?:(\d+)(?=[\s,}])|"(\d+)"'
-    rb'|\{\s*"#attributes":\s*\{[^{}]*\},\s*"#text":\s*(\d+)\s*\}|)'
+    rb'|\{\s*"#attributes":\s*\{[^{}]*\},\s*"#text":\s*(?:(\d+)|"(\d+)")\s*\}|)'
 )
 
 
