@@ -87,6 +87,12 @@ class Settings(BaseSettings):
     ingest_max_body_mb: int = Field(
         default=32, ge=1, description="Largest HTTP ingest request body (decompressed), MiB."
     )
+    ingest_token_cache_seconds: float = Field(
+        default=5,
+        ge=0,
+        description="How long receivers trust an ingest token found valid without looking it "
+        "up again (a revocation takes effect within it; 0: every request looks it up).",
+    )
     ingest_max_record_kb: int = Field(
         default=256, ge=1, description="Records larger than this are cut and flagged, KiB."
     )

@@ -13,6 +13,7 @@ from vigile.config import Settings
 from vigile.events.duckdb_store import DuckDbEventStore
 from vigile.events.store import EventStore
 from vigile.ingest.acks import AckRegistry
+from vigile.ingest.credentials import CredentialCache
 from vigile.spool.local import Spool
 
 
@@ -39,6 +40,7 @@ class IngestRuntime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.acks = AckRegistry()
+        self.credentials = CredentialCache(settings.ingest_token_cache_seconds)
         self._lock = threading.Lock()
         self._spool: Spool | None = None
         self._store: DuckDbEventStore | None = None

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from vigile.auth import service as auth
 from vigile.db import transaction
 from vigile.errors import PermissionDenied
+from vigile.ingest.credentials import Credential
 from vigile.ingest.intake import Incoming, Intake, Rejection, parse_batch
 from vigile.ingest.models import QuarantinedRecord
 from vigile.ingest.schemas import QuarantineOut
@@ -59,15 +60,15 @@ def token_tenant(scope: CallerScope) -> int:
     return next(iter(scope.tenant_ids))
 
 
-def check_target(session: Session, scope: CallerScope, tenant_id: int, name: str | None) -> None:
-    """Refuse an index or tenant name of the payload that designates another tenant.
+def check_target(slug: str, name: str | None) -> None:
+    """Refuse an index or tenant name of the payload that designates another tenant than
+    ``slug``, the sender's.
 
     ``vigile-<slug>…`` index names and explicit tenant names must be the sender's tenant;
     other index names (``logstash-2026.11.26``, ``main``) are the shipper's labels, kept.
     """
     if not name:
         return
-    slug = tenants.get_tenant_by_id(session, scope, tenant_id).slug
     lowered = name.strip().lower()
     if lowered.startswith(TENANT_INDEX_PREFIX):
         rest = lowered[len(TENANT_INDEX_PREFIX) :]
@@ -76,10 +77,18 @@ def check_target(session: Session, scope: CallerScope, tenant_id: int, name: str
         raise TargetRefused(f"index {name[:100]!r} is outside what this credential may write")
 
 
-def check_tenant_name(session: Session, scope: CallerScope, tenant_id: int, slug: str) -> None:
-    """An explicit tenant named by the request must be the credential's."""
-    if tenants.get_tenant_by_id(session, scope, tenant_id).slug != slug.strip().lower():
+def check_tenant_name(slug: str, named: str) -> None:
+    """An explicit tenant named by the request must be the credential's (``slug``)."""
+    if slug != named.strip().lower():
         raise TargetRefused("the request names a tenant this credential may not write")
+
+
+def credential(session: Session, secret: str, clock: Callable[[], datetime]) -> Credential:
+    """An ingest token's scope, its one tenant and that tenant's slug (what receivers check
+    a payload's targets against); raises as :func:`authenticate` and :func:`token_tenant`."""
+    scope = authenticate(session, secret, clock)
+    tenant_id = token_tenant(scope)
+    return Credential(scope, tenant_id, tenants.get_tenant_by_id(session, scope, tenant_id).slug)
 
 
 def accept(

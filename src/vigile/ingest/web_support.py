@@ -16,6 +16,7 @@ from starlette.datastructures import Headers
 from vigile.config import Settings
 from vigile.db import transaction
 from vigile.ingest import service
+from vigile.ingest.credentials import Credential
 from vigile.ingest.intake import Incoming, Rejection
 from vigile.ingest.runtime import IngestRuntime
 from vigile.ingest.service import Outcome
@@ -100,18 +101,23 @@ def receive(
     default_source_type: str = "auto",
     unusable: Sequence[Rejection] = (),
 ) -> tuple[CallerScope, Outcome]:
-    """Authenticate and check the payload's targets (one short transaction), then accept:
+    """Authenticate (a short transaction, unless the token was checked in the last
+    ``VIGILE_INGEST_TOKEN_CACHE_SECONDS``) and check the payload's targets, then accept:
     parse, spool, quarantine (see :func:`~vigile.ingest.service.accept`).
 
     Raises Unauthenticated, PermissionDenied (not an ingest token), TargetRefused, SpoolFull.
     """
-    with transaction(c.sessions) as session:
-        scope = service.authenticate(session, secret, c.clock)
-        tenant_id = service.token_tenant(scope)
-        for name in targets:
-            service.check_target(session, scope, tenant_id, name)
-        if tenant is not None:
-            service.check_tenant_name(session, scope, tenant_id, tenant)
+
+    def resolve() -> Credential:
+        with transaction(c.sessions) as session:
+            return service.credential(session, secret, c.clock)
+
+    found = c.runtime.credentials.get(secret, resolve)
+    scope, tenant_id = found.scope, found.tenant_id
+    for name in targets:
+        service.check_target(found.tenant_slug, name)
+    if tenant is not None:
+        service.check_tenant_name(found.tenant_slug, tenant)
     outcome = service.accept_batch(
         c.sessions,
         scope,
