@@ -195,7 +195,7 @@ class Bucket:
     one of them hits, its other clauses must hit too before the full condition is evaluated.
     """
 
-    __slots__ = ("always", "by_literal", "index", "rest", "rules")
+    __slots__ = ("always", "by_literal", "index", "rules")
 
     def __init__(self, rules: list[Rule], index: LiteralIndex) -> None:
         self.rules = rules
@@ -211,7 +211,6 @@ class Bucket:
             for pid in own[0]:
                 by_literal.setdefault(pid, []).append((rule.index, rule, own[1:]))
         self.by_literal = {pid: tuple(entries) for pid, entries in by_literal.items()}
-        self.rest = {r.index: clauses[r.index][1:] for r in rules if clauses[r.index]}
 
     @property
     def needs_scan(self) -> bool:

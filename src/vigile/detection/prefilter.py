@@ -46,14 +46,13 @@ class Prefilter:
         self._regex = regex
         self._cased = cased
         self.rejected: frozenset[int] = frozenset()
-        if regex:
-            self._keep_compilable()
-        self._db = self._compile()
+        self._db = self._compile_kept() if regex else self._compile()
 
-    def _keep_compilable(self) -> None:
+    def _compile_kept(self) -> Any:
+        """The regex database, without the patterns Hyperscan refuses (found one by one only
+        when the whole set does not compile)."""
         try:
-            self._compile()
-            return
+            return self._compile()
         except hyperscan.error:
             pass
         kept = []
@@ -67,6 +66,7 @@ class Prefilter:
         self._literals = [p for p, _ in kept]
         self._ids = [i for _, i in kept]
         self.rejected = frozenset(rejected)
+        return self._compile()
 
     @staticmethod
     def _compile_regex_one(pattern: bytes, pid: int) -> None:
