@@ -10,12 +10,12 @@ works at once; a wrong one is looked up every time).
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from vigile.auth.tokens import hash_token
 from vigile.scope import CallerScope
 
 # Entries kept at most (the oldest go first beyond it): a bound on memory whatever is sent.
@@ -32,20 +32,20 @@ class Credential:
 
 
 class CredentialCache:
-    """Valid ingest credentials by the SHA-256 of their secret, for ``ttl`` seconds."""
+    """Valid ingest credentials by their stored (hashed) form, for ``ttl`` seconds."""
 
     def __init__(self, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl = ttl
         self._clock = clock
         self._lock = threading.Lock()
-        self._entries: dict[bytes, tuple[float, Credential]] = {}
+        self._entries: dict[str, tuple[float, Credential]] = {}
 
     def get(self, secret: str, resolve: Callable[[], Credential]) -> Credential:
         """The cached credential of ``secret``, else ``resolve()`` (which raises for an
         invalid one), kept for ``ttl`` seconds."""
         if self.ttl <= 0:
             return resolve()
-        key = hashlib.sha256(secret.encode("utf-8", "surrogatepass")).digest()
+        key = hash_token(secret)  # the stored form: no secret kept in memory
         now = self._clock()
         with self._lock:
             entry = self._entries.get(key)
