@@ -5,6 +5,7 @@ what they return is what a receiver can spool: each record's raw bytes, a usable
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import timedelta
 from typing import Any
@@ -59,8 +60,6 @@ _pieces = st.one_of(
 
 
 def _dumps(value: Any) -> bytes:
-    import json
-
     return json.dumps(value).encode()  # the stdlib writes NaN, Infinity and big integers
 
 
