@@ -2,15 +2,16 @@
 
 Processes are started with ``spawn`` (never ``fork``): `vigile serve` runs threads (uvicorn,
 receivers), and forking a threaded process can copy a held lock into the child. Each child
-unpickles the rule set once, then receives spooled envelope *bytes* and does all the per-event
-work of a batch (:func:`analyse`): decode, match, the event-store rows, what raising each hit
-needs (evidence, dedup key, assets), the sources and assets seen. The writer (the worker
-thread, which shares the GIL with the receivers in `vigile serve`) is left with the SQL and
-DuckDB calls. Results equal inline analysis, in input order.
+unpickles the rule set once, then receives spooled record *bytes* and does all the per-event
+work of a batch (:func:`analyse`): parse (receivers spool records raw), match, the event-store
+rows, what raising each hit needs (evidence, dedup key, assets), the sources and assets seen.
+The writer (the worker thread, which shares the GIL with the receivers in `vigile serve`) is
+left with the SQL and DuckDB calls. Results equal inline analysis, in input order.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
@@ -26,8 +27,8 @@ from vigile.detection.engine import LogSource, RuleSet
 from vigile.detection.model import Rule
 from vigile.events.store import Event as StoredEvent
 from vigile.events.store import EventRows
-from vigile.ingest.envelope import Envelope
-from vigile.ingest.parsers.model import Event
+from vigile.ingest.envelope import MAGIC, Envelope, Spooled
+from vigile.ingest.parsers.model import Event, ParseError
 from vigile.sources.tracker import Key, Seen, aggregate
 
 _RULESET: RuleSet | None = None  # the rule set of a worker process
@@ -86,6 +87,17 @@ class Hit:
     prepared: Prepared
 
 
+@dataclass(frozen=True, slots=True)
+class Unparsable:
+    """An admitted record that could not be normalised: the pipeline quarantines it."""
+
+    tenant_id: int
+    position: int
+    """In the batch."""
+    reason: str
+    record: Spooled
+
+
 @dataclass(slots=True)
 class Matched:
     """What the detection of a batch found: events to store, hits, sources, assets."""
@@ -99,6 +111,7 @@ class Matched:
     its reception) of the batch."""
     unreadable: list[int] = field(default_factory=list)
     """Positions (in the batch) of records that are not envelopes."""
+    unparsable: list[Unparsable] = field(default_factory=list)
 
     def extend(self, other: Matched, offset: int) -> None:
         """Add the results of the batch's next chunk (``offset``: its first position)."""
@@ -117,6 +130,9 @@ class Matched:
             if tid not in self.seen_at or at > self.seen_at[tid]:
                 self.seen_at[tid] = at
         self.unreadable += [offset + i for i in other.unreadable]
+        self.unparsable += [
+            dataclasses.replace(u, position=offset + u.position) for u in other.unparsable
+        ]
 
 
 def analyse(ruleset: RuleSet, records: Sequence[tuple[int, bytes]]) -> Matched:
@@ -125,7 +141,13 @@ def analyse(ruleset: RuleSet, records: Sequence[tuple[int, bytes]]) -> Matched:
     decoded: list[tuple[int, Envelope]] = []
     for position, (tenant_id, data) in enumerate(records):
         try:
-            decoded.append((tenant_id, Envelope.decode(data)))
+            if data.startswith(MAGIC):
+                spooled = Spooled.decode(data)
+                decoded.append((tenant_id, _parsed(spooled, tenant_id, position, out)))
+            else:
+                decoded.append((tenant_id, Envelope.decode(data)))
+        except _Unparsed:
+            continue
         except (ValueError, KeyError, TypeError):
             # Written by this code's receivers only; an unreadable one cannot be fixed by
             # retrying, so the worker logs and skips it rather than blocking the spool.
@@ -147,6 +169,22 @@ def analyse(ruleset: RuleSet, records: Sequence[tuple[int, bytes]]) -> Matched:
             out.seen_at[tenant_id] = at
     out.sources = aggregate(decoded)
     return out
+
+
+class _Unparsed(Exception):
+    """The record went to :attr:`Matched.unparsable`."""
+
+
+def _parsed(spooled: Spooled, tenant_id: int, position: int, out: Matched) -> Envelope:
+    """The parsed record, or :class:`_Unparsed` once its failure is noted in ``out``."""
+    try:
+        return spooled.parse()
+    except ParseError as exc:
+        reason = exc.reason
+    except Exception as exc:  # a parser fault must not stall the spool: quarantine, say why
+        reason = f"parser failure: {type(exc).__name__}: {exc}"[:500]
+    out.unparsable.append(Unparsable(tenant_id, position, reason, spooled))
+    raise _Unparsed
 
 
 def alert_rule_id(rule: Rule) -> str:

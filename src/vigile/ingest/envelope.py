@@ -1,13 +1,25 @@
-"""The spooled form of an accepted event, shared by the receivers and the worker.
+"""The spooled form of an accepted record, shared by the receivers and the worker.
 
-Receivers parse once and spool the normalised event (fields, time, host, log source) with
-its raw record, so the worker only decodes and matches. The event id is a content hash of
-tenant and raw record (not of the receive time): a client re-sending the same batch, or a
-replay after a crash, yields the same ids and the event store keeps one copy.
+Receivers check a record (:func:`vigile.ingest.parsers.registry.admit`) and spool it *raw*,
+with what parsing it needs (:class:`Spooled`): normalising it (flattening, field mapping) is
+left to the pipeline's detection processes, which have a core of their own, instead of the
+receivers, which share the server's GIL with the API and the worker. :meth:`Envelope.decode`
+turns a spooled record back into the parsed event.
+
+The event id is a content hash of the raw record as kept (cut to the size cap), not of the
+receive time: a client re-sending the same batch, or a replay after a crash, yields the same
+ids and the event store keeps one copy.
+
+Two layouts are read: the current one (:data:`MAGIC`, a JSON header, then the raw bytes
+untouched — no escaping of the record inside JSON) and the first one (one JSON document with
+the parsed fields), which a spool written before an upgrade may still hold.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import struct
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +27,12 @@ from typing import Any
 import orjson
 
 from vigile.events.store import content_hash
-from vigile.ingest.parsers.model import Event, LogSource
+from vigile.ingest.parsers import registry
+from vigile.ingest.parsers.model import Event, LogSource, ParseOptions
+
+MAGIC = b"\x02VE"
+"""First bytes of a :class:`Spooled` record (a first-layout record starts with ``{``)."""
+_LENGTH = struct.Struct("<I")
 
 
 def raw_text(raw: bytes) -> str:
@@ -25,12 +42,88 @@ def raw_text(raw: bytes) -> str:
 
 def event_id(raw: bytes) -> str:
     """The id the event store gives this record (hex SHA-256 of its kept text)."""
+    if raw.isascii():  # the text's UTF-8 is these bytes: no decoding round trip
+        return hashlib.sha256(raw).hexdigest()
     return content_hash(raw_text(raw))
+
+
+def kept_id(raw: bytes, max_record_bytes: int) -> str:
+    """:func:`event_id` of the record as parsers keep it (cut to ``max_record_bytes``)."""
+    return event_id(raw[:max_record_bytes])
+
+
+@dataclass(frozen=True, slots=True)
+class Spooled:
+    """An admitted record as it waits in the spool: raw, and what parsing it needs."""
+
+    id: str
+    receiver: str
+    received_at: datetime
+    source_type: str
+    """A registered parser name (never ``auto``: resolved when the record was admitted)."""
+    raw: bytes
+    """As received (parsers cut it to ``max_record_bytes``)."""
+    max_record_bytes: int
+    time: datetime | None = None
+    """Event time given by the transport, used when the record has none."""
+    host: str | None = None
+    """Host given by the transport, used when the record has none."""
+    extra: dict[str, Any] | None = None
+    """Fields added by the transport; the record's own win."""
+
+    def encode(self) -> bytes:
+        """``MAGIC``, header length, JSON header, raw bytes."""
+        header = {
+            "id": self.id,
+            "rx": self.receiver,
+            "rcv": self.received_at.isoformat(),
+            "st": self.source_type,
+            "max": self.max_record_bytes,
+            "t": self.time.isoformat() if self.time else None,
+            "host": self.host,
+            "x": self.extra or None,
+        }
+        head = orjson.dumps(header, default=str, option=orjson.OPT_NON_STR_KEYS)
+        return b"".join((MAGIC, _LENGTH.pack(len(head)), head, self.raw))
+
+    @classmethod
+    def decode(cls, data: bytes) -> Spooled:
+        """The record spooled as ``data`` (ValueError/KeyError/TypeError when not one)."""
+        if not data.startswith(MAGIC):
+            raise ValueError("not a spooled record")
+        start = len(MAGIC) + _LENGTH.size
+        (size,) = _LENGTH.unpack_from(data, len(MAGIC))
+        doc: dict[str, Any] = orjson.loads(data[start : start + size])
+        when = doc.get("t")
+        return cls(
+            id=doc["id"],
+            receiver=doc["rx"],
+            received_at=datetime.fromisoformat(doc["rcv"]),
+            source_type=doc["st"],
+            raw=data[start + size :],
+            max_record_bytes=int(doc["max"]),
+            time=datetime.fromisoformat(when) if when else None,
+            host=doc.get("host"),
+            extra=doc.get("x"),
+        )
+
+    def parse(self) -> Envelope:
+        """The normalised event (:class:`~vigile.ingest.parsers.model.ParseError` when the
+        record, admitted on a shallower check, cannot be normalised)."""
+        options = ParseOptions(
+            received_at=self.time or self.received_at, max_record_bytes=self.max_record_bytes
+        )
+        event = registry.parse(self.raw, self.source_type, options)
+        if self.host and event.host is None:
+            event = dataclasses.replace(event, host=self.host)
+        if self.extra:
+            event = dataclasses.replace(event, fields={**self.extra, **event.fields})
+        return Envelope(self.id, self.receiver, self.received_at, event)
 
 
 @dataclass(frozen=True, slots=True)
 class Envelope:
-    """One accepted event as it travels through the spool."""
+    """One accepted event, parsed."""
 
     id: str
     receiver: str
@@ -38,7 +131,8 @@ class Envelope:
     event: Event
 
     def encode(self) -> bytes:
-        """Compact JSON bytes (non-JSON values such as bytes in fields become strings)."""
+        """The first layout: compact JSON with the parsed fields (non-JSON values such as
+        bytes in fields become strings). Kept to read and test spools written with it."""
         ev = self.event
         ls = ev.logsource
         doc = {
@@ -57,7 +151,11 @@ class Envelope:
 
     @classmethod
     def decode(cls, data: bytes) -> Envelope:
-        """The envelope spooled as ``data`` (raises ValueError/KeyError when not one)."""
+        """The event spooled as ``data``, in either layout: ValueError/KeyError/TypeError
+        when ``data`` is neither, ParseError when a :class:`Spooled` record cannot be
+        normalised."""
+        if data.startswith(MAGIC):
+            return Spooled.decode(data).parse()
         doc: dict[str, Any] = orjson.loads(data)
         ls = doc.get("ls")
         event = Event(

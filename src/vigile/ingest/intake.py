@@ -1,8 +1,10 @@
-"""Turning received records into accepted envelopes and rejections (pure: no I/O).
+"""Turning received records into admitted records and rejections (pure: no I/O).
 
 Every receiver (HEC, bulk, native NDJSON, syslog, file import) hands its records here as
-:class:`Incoming`; each record is parsed on its own, so one bad record never fails the
-others of its batch.
+:class:`Incoming`; each record is checked on its own (:func:`registry.admit`: well-formed,
+of a known source type and shape), so one bad record never fails the others of its batch.
+Admitted records are spooled raw and normalised by the pipeline (see
+:mod:`vigile.ingest.envelope`).
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from vigile.ingest.envelope import Envelope, event_id
+from vigile.ingest.envelope import Spooled, kept_id
 from vigile.ingest.parsers import registry
-from vigile.ingest.parsers.model import Event, ParseError, ParseOptions
+from vigile.ingest.parsers.model import ParseError, ParseOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +47,10 @@ class Rejection:
 
 @dataclass(slots=True)
 class Intake:
-    """The outcome of parsing a batch: envelopes in batch order, rejections, and positions."""
+    """The outcome of checking a batch: admitted records in batch order, their positions in
+    the batch, and the rejections."""
 
-    accepted: list[Envelope] = field(default_factory=list)
+    accepted: list[Spooled] = field(default_factory=list)
     positions: list[int] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
 
@@ -60,29 +63,33 @@ def parse_batch(
     default_source_type: str = registry.AUTO,
     max_record_bytes: int = 256 * 1024,
 ) -> Intake:
-    """Parse each record; bad ones become rejections with their reason."""
+    """Admit each record; bad ones become rejections with their reason."""
     out = Intake()
     base = ParseOptions(received_at=received_at, max_record_bytes=max_record_bytes)
     for index, item in enumerate(records):
         try:
-            event = _parse(item, base, default_source_type)
+            admitted = _admit(item, base, default_source_type, receiver)
         except ParseError as exc:
             out.rejected.append(Rejection(index, exc.reason, item.raw, item.source_type))
             continue
-        env = Envelope(event_id(event.raw), receiver, received_at, event)
-        out.accepted.append(env)
+        out.accepted.append(admitted)
         out.positions.append(index)
     return out
 
 
-def _parse(item: Incoming, base: ParseOptions, default: str) -> Event:
+def _admit(item: Incoming, base: ParseOptions, default: str, receiver: str) -> Spooled:
     if not item.raw.strip():
         raise ParseError("empty record")
     options = dataclasses.replace(base, received_at=item.time) if item.time else base
-    event = registry.parse(item.raw, default, options, explicit=item.source_type)
-    if item.host and event.host is None:
-        event = dataclasses.replace(event, host=item.host)
-    if item.extra:
-        fields = {**item.extra, **event.fields}
-        event = dataclasses.replace(event, fields=fields)
-    return event
+    source_type = registry.admit(item.raw, default, options, explicit=item.source_type)
+    return Spooled(
+        id=kept_id(item.raw, base.max_record_bytes),
+        receiver=receiver,
+        received_at=base.received_at,
+        source_type=source_type,
+        raw=item.raw,
+        max_record_bytes=base.max_record_bytes,
+        time=item.time,
+        host=item.host,
+        extra=item.extra or None,
+    )

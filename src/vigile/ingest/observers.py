@@ -1,5 +1,6 @@
-"""What the worker notes about each batch besides detections: source health and the assets
-seen (the monitored perimeter that the asset true-up counts)."""
+"""What the worker notes about each batch besides detections: source health, the assets
+seen (the monitored perimeter that the asset true-up counts), and the records that could not
+be normalised (quarantined)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from vigile.assets.discovery import observations_from_events
 from vigile.assets.service import record_seen
 from vigile.assets.types import Observation
 from vigile.db import transaction
-from vigile.ingest.detect import Matched
+from vigile.ingest.detect import Matched, Unparsable
 from vigile.ingest.envelope import Envelope
+from vigile.ingest.intake import Rejection
+from vigile.ingest.service import quarantine
 from vigile.sources.tracker import Key, Seen, record
 
 log = logging.getLogger(__name__)
@@ -72,12 +75,34 @@ def record_sources(
         log.exception("source health not recorded for this batch")
 
 
+PIPELINE_PRINCIPAL = "system:pipeline"
+
+
+def quarantine_unparsable(sessions: sessionmaker[Session], found: Sequence[Unparsable]) -> None:
+    """Quarantine the records admitted by a receiver that the pipeline could not normalise,
+    with the reason, as a receiver quarantines what it rejects (same table, same views)."""
+    if not found:
+        return
+    with transaction(sessions) as session:
+        for item in found:
+            spooled = item.record
+            quarantine(
+                session,
+                item.tenant_id,
+                [Rejection(item.position, item.reason, spooled.raw, spooled.source_type)],
+                receiver=spooled.receiver,
+                at=spooled.received_at,
+                who=PIPELINE_PRINCIPAL,
+            )
+
+
 def batch_observer(
     sessions: sessionmaker[Session], clock: Callable[[], datetime]
 ) -> Callable[[Matched], None]:
-    """Source health, then assets, for each processed batch."""
+    """Quarantine of unparsable records, source health, then assets, for each batch."""
 
     def observe(matched: Matched) -> None:
+        quarantine_unparsable(sessions, matched.unparsable)
         record_sources(sessions, matched.sources, clock)
         record_seen_assets(sessions, matched.seen_at, matched.assets)
 

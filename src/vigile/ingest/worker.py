@@ -192,7 +192,7 @@ class Worker:
             counts = self._raise_all(hits) if hits else {}
         finally:
             stored = storing.result()
-        if self.observe is not None and matched.rows:
+        if self.observe is not None and (matched.rows or matched.unparsable):
             self.observe(matched)
         return BatchReport(
             records=len(pending.batch.records),

@@ -17,15 +17,25 @@ from vigile.detection.flatten import flatten_event
 from vigile.ingest.parsers.jsonlog import json_time, load_object
 from vigile.ingest.parsers.model import Event, ParseError, ParseOptions, finish
 
+NOT_WINDOWS = "not a Windows event: no Channel or EventID"
+
+
+def precheck(obj: dict[str, Any]) -> None:
+    """Refuse, before any flattening, a decoded object that cannot be a Windows event: a flat
+    one without ``Channel`` and ``EventID`` (a nested ``Event`` is checked once flattened)."""
+    if not isinstance(obj.get("Event"), dict) and "Channel" not in obj and "EventID" not in obj:
+        raise ParseError(NOT_WINDOWS)
+
 
 def from_object(obj: dict[str, Any], raw: bytes, options: ParseOptions) -> Event:
     """Normalise a decoded EVTX record (nested or flat)."""
+    precheck(obj)
     try:
         fields = flatten_event(obj)
     except RecursionError:  # UserData is walked recursively; orjson allows depth 1024
         raise ParseError("EVTX record nested too deeply") from None
     if "Channel" not in fields and "EventID" not in fields:
-        raise ParseError("not a Windows event: no Channel or EventID")
+        raise ParseError(NOT_WINDOWS)
     return finish(
         "evtx",
         fields,

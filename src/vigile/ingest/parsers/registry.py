@@ -51,6 +51,14 @@ ALIASES: Mapping[str, str] = MappingProxyType(
         "cisco:asa:cef": "cef",
     }
 )
+_PRECHECK: Mapping[str, Callable[[dict[str, Any]], None]] = MappingProxyType(
+    {
+        "evtx": evtx.precheck,
+        "suricata": suricata.precheck,
+        "wazuh": wazuh.precheck,
+        "json": lambda obj: None,
+    }
+)
 _BY_SHAPE: dict[str, ObjectParser] = {
     "evtx": evtx.from_object,
     "suricata": suricata.from_object,
@@ -104,6 +112,42 @@ def detect_source_type(
     if raw.lstrip(b" \t\r\n\xef\xbb\xbf").startswith(b"{"):
         return json_shape(jsonlog.load_object(raw))
     return text_shape(raw)
+
+
+def admit(
+    raw: bytes,
+    source_type: str = AUTO,
+    options: ParseOptions | None = None,
+    *,
+    explicit: str | None = None,
+) -> str:
+    """Check a record as far as a receiver must before acknowledging it, and return the
+    registered source type that :func:`parse` will apply to it (never ``auto``).
+
+    JSON records are decoded (which proves them well-formed) and checked for the shape their
+    source type needs, but not normalised: that work is left to the pipeline's detection
+    processes, off the receivers' path. Text records (syslog, CEF, LEEF) are parsed in full,
+    parsing being their only check. Raises :class:`ParseError` as :func:`parse` would; a
+    record admitted here can still fail :func:`parse` in rare cases (an EVTX record whose
+    nested ``System`` names no channel or event id), which the pipeline quarantines.
+    """
+    options = options or ParseOptions()
+    chosen = AUTO
+    for name in (explicit, source_type):
+        if name and (chosen := canonical(name)) != AUTO:
+            break
+    if chosen == AUTO:
+        if not raw.lstrip(b" \t\r\n").startswith(b"{"):
+            chosen = text_shape(raw)
+        else:
+            obj = jsonlog.load_object(raw)
+            return json_shape(obj)
+    precheck = _PRECHECK.get(chosen)
+    if precheck is not None:
+        precheck(jsonlog.load_object(raw))
+    else:
+        PARSERS[chosen](raw, options)
+    return chosen
 
 
 def parse(

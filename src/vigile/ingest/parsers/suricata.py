@@ -48,11 +48,16 @@ def _extension(url: Any) -> str | None:
     return last.rsplit(".", 1)[1] if "." in last else None
 
 
+def precheck(obj: dict[str, Any]) -> None:
+    """Refuse a decoded object that is not an EVE record (no ``event_type`` string)."""
+    if not isinstance(obj.get("event_type"), str):
+        raise ParseError("EVE record without event_type")
+
+
 def from_object(obj: dict[str, Any], raw: bytes, options: ParseOptions) -> Event:
     """Normalise a decoded EVE record."""
-    event_type = obj.get("event_type")
-    if not isinstance(event_type, str):
-        raise ParseError("EVE record without event_type")
+    precheck(obj)
+    event_type: str = obj["event_type"]
     fields = flatten(obj)
     for source, alias in _COMMON.items():
         if source in fields:

@@ -56,10 +56,15 @@ def _windows(win: dict[str, Any], fields: dict[str, Any]) -> Any:
     return fields.get("SystemTime")
 
 
-def from_object(obj: dict[str, Any], raw: bytes, options: ParseOptions) -> Event:
-    """Normalise a decoded Wazuh alert."""
+def precheck(obj: dict[str, Any]) -> None:
+    """Refuse a decoded object that is not a Wazuh alert (no ``rule`` object)."""
     if not isinstance(obj.get("rule"), dict):
         raise ParseError("Wazuh alert without a rule object")
+
+
+def from_object(obj: dict[str, Any], raw: bytes, options: ParseOptions) -> Event:
+    """Normalise a decoded Wazuh alert."""
+    precheck(obj)
     data = obj.get("data")
     win = data.get("win") if isinstance(data, dict) else None
     agent = obj.get("agent")

@@ -1,0 +1,191 @@
+"""Records are admitted by receivers and normalised by the pipeline: the two must agree.
+
+Receivers only check a record (``registry.admit``) and spool it raw; the detection processes
+parse it (``Envelope.decode``). These tests hold the split to three promises: a record that
+parsing accepts is never refused at the door (and a refused one gets parsing's own reason);
+what the pipeline parses out of the spool is exactly what parsing the record directly gives;
+and the rare admitted record that parsing refuses is quarantined by the pipeline with its
+reason, while the rest of its batch is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from tests.ingest import samples
+from tests.ingest.test_fuzz import mutated
+from tests.ingest.test_worker import RULE, sysmon
+from tests.web.conftest import build_world
+from vigile.app import create_app
+from vigile.config import Settings
+from vigile.db import make_engine, make_sessionmaker
+from vigile.detection.engine import ruleset_from_yaml
+from vigile.events.duckdb_store import DuckDbEventStore
+from vigile.ingest.detect import Detector
+from vigile.ingest.envelope import MAGIC, Envelope, Spooled
+from vigile.ingest.intake import Incoming, parse_batch
+from vigile.ingest.models import QuarantinedRecord
+from vigile.ingest.observers import batch_observer
+from vigile.ingest.parsers.model import Event, ParseError, ParseOptions
+from vigile.ingest.parsers.registry import AUTO, PARSERS, admit, parse
+from vigile.ingest.runtime import open_spool
+from vigile.ingest.worker import Worker
+
+NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
+OPTS = ParseOptions(received_at=NOW, max_record_bytes=2048)
+CHECK = settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+TYPES = [AUTO, *sorted(PARSERS)]
+ALL_SAMPLES = [raw for group in samples.ALL.values() for raw in group]
+KEYS = ["Event", "System", "EventData", "EventID", "Channel", "rule", "agent", "event_type"]
+OBJECTS = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5) | st.text(max_size=12),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=6), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+def _outcome(call: Callable[[], Any]) -> tuple[bool, Any]:
+    try:
+        return True, call()
+    except ParseError as exc:
+        return False, exc.reason
+
+
+def _same_event(a: Event, b: Event) -> None:
+    assert (a.source_type, a.fields, a.timestamp, a.host) == (
+        b.source_type,
+        b.fields,
+        b.timestamp,
+        b.host,
+    )
+    assert (a.raw, a.logsource, a.truncated) == (b.raw, b.logsource, b.truncated)
+
+
+def _agree(raw: bytes, source_type: str) -> None:
+    """Admission vs direct parsing of one record, and the spooled round trip."""
+    parsed_ok, parsed = _outcome(lambda: parse(raw, source_type, OPTS))
+    admitted_ok, admitted = _outcome(lambda: admit(raw, source_type, OPTS))
+    if parsed_ok:
+        assert admitted_ok, f"refused at the door ({admitted}) but parsable"
+    if not admitted_ok:
+        assert admitted == parsed  # the same reason as parsing gives
+        return
+    assert admitted in PARSERS
+    intake = parse_batch(
+        [Incoming(raw)],
+        receiver="native",
+        received_at=NOW,
+        default_source_type=source_type,
+        max_record_bytes=2048,
+    )
+    record = intake.accepted[0].encode()
+    assert record.startswith(MAGIC) and record.endswith(raw)  # spooled untouched
+    late_ok, late = _outcome(lambda: Envelope.decode(record))
+    assert late_ok == parsed_ok
+    if parsed_ok:
+        _same_event(late.event, parsed)
+        assert late.id == intake.accepted[0].id
+
+
+@CHECK
+@given(source_type=st.sampled_from(TYPES), data=st.data())
+def test_admission_agrees_with_parsing_on_mutated_samples(
+    source_type: str, data: st.DataObject
+) -> None:
+    _agree(data.draw(mutated(ALL_SAMPLES)), source_type)
+
+
+@CHECK
+@given(source_type=st.sampled_from(TYPES), obj=OBJECTS)
+def test_admission_agrees_with_parsing_on_json_objects(source_type: str, obj: Any) -> None:
+    _agree(orjson.dumps(obj), source_type)
+
+
+def test_every_sample_round_trips_through_the_spool() -> None:
+    for name, group in samples.ALL.items():
+        for raw in group:
+            for source_type in (AUTO, name):
+                _agree(raw, source_type)
+
+
+def test_transport_time_host_and_fields_are_applied_when_parsed() -> None:
+    raw = b'{"message": "login failed", "user": "bob"}'
+    when = datetime(2026, 11, 20, 8, tzinfo=UTC)
+    item = Incoming(raw, time=when, host="edge-1", extra={"index_hint": "x", "user": "no"})
+    intake = parse_batch([item], receiver="hec", received_at=NOW)
+    env = Envelope.decode(intake.accepted[0].encode())
+    assert env.event.timestamp == when and env.event.host == "edge-1"
+    assert env.event.fields["user"] == "bob" and env.event.fields["index_hint"] == "x"
+    assert (env.receiver, env.received_at) == ("hec", NOW)
+
+
+def test_oversized_record_is_cut_and_its_id_is_that_of_the_kept_text() -> None:
+    raw = b"<34>1 2026-11-26T09:00:00Z host app - - - " + b"x" * 5000
+    intake = parse_batch([Incoming(raw)], receiver="syslog", received_at=NOW, max_record_bytes=1024)
+    env = Envelope.decode(intake.accepted[0].encode())
+    assert env.event.truncated and len(env.event.raw) == 1024
+    assert Spooled.decode(intake.accepted[0].encode()).raw == raw
+    assert env.id == hashlib.sha256(raw[:1024]).hexdigest()
+
+
+def test_first_layout_envelopes_are_still_read() -> None:
+    event = parse(samples.ALL["syslog"][0], "syslog", OPTS)
+    old = Envelope("a" * 64, "syslog", NOW, event)
+    again = Envelope.decode(old.encode())
+    _same_event(again.event, event)
+
+
+UNNAMED_WINDOWS = {"Event": {"System": {"Computer": "ws1"}, "EventData": {"x": "1"}}}
+
+
+def test_admitted_records_that_cannot_be_parsed_are_quarantined_by_the_pipeline(
+    settings: Settings, clock: Callable[[], datetime], tmp_path: Path
+) -> None:
+    world = build_world(settings, clock)
+    app = create_app(settings, clock=clock)
+    bad = orjson.dumps(UNNAMED_WINDOWS)
+    with TestClient(app) as client:
+        body = orjson.dumps(sysmon(1)) + b"\n" + bad + b"\n" + orjson.dumps(sysmon(2)) + b"\n"
+        response = client.post(
+            "/api/v1/ingest?source_type=evtx", content=body, headers=world.headers["ingest-alpha"]
+        )
+        assert response.status_code == 200, response.text
+        # The door only sees a nested Windows event; its System names no channel or id.
+        assert response.json()["accepted"] == 3
+    app.state.engine.dispose()
+    engine = make_engine(settings.effective_database_url)
+    sessions = make_sessionmaker(engine)
+    store = DuckDbEventStore(tmp_path / "events.duckdb")
+    spool = open_spool(settings)
+    worker = Worker(
+        spool,
+        store,
+        sessions,
+        Detector(ruleset_from_yaml([RULE])),
+        clock,
+        observe=batch_observer(sessions, clock),
+    )
+    assert worker.drain() == 3
+    assert store.count() == 2  # the two good events of the batch
+    with sessions() as session:
+        rows = list(session.scalars(select(QuarantinedRecord)))
+    assert len(rows) == 1
+    assert rows[0].tenant_id == world.tenant_ids["alpha"]
+    assert rows[0].reason == "not a Windows event: no Channel or EventID"
+    assert orjson.loads(rows[0].raw) == UNNAMED_WINDOWS and rows[0].source_type == "evtx"
+    spool.close()
+    store.close()
+    engine.dispose()
