@@ -18,6 +18,7 @@ the parsed fields), which a spool written before an upgrade may still hold.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import struct
 from dataclasses import dataclass
@@ -52,6 +53,12 @@ def kept_id(raw: bytes, max_record_bytes: int) -> str:
     return event_id(raw[:max_record_bytes])
 
 
+@functools.lru_cache(maxsize=64)
+def _iso(value: datetime) -> str:
+    """ISO text of a time (cached: a batch's records share their receive time)."""
+    return value.isoformat()
+
+
 @dataclass(frozen=True, slots=True)
 class Spooled:
     """An admitted record as it waits in the spool: raw, and what parsing it needs."""
@@ -76,7 +83,7 @@ class Spooled:
         header = {
             "id": self.id,
             "rx": self.receiver,
-            "rcv": self.received_at.isoformat(),
+            "rcv": _iso(self.received_at),
             "st": self.source_type,
             "max": self.max_record_bytes,
             "t": self.time.isoformat() if self.time else None,

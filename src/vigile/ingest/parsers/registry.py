@@ -9,6 +9,7 @@ mode a JSON record is decoded once, not once to sniff and again to parse.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
@@ -67,6 +68,7 @@ _BY_SHAPE: dict[str, ObjectParser] = {
 }
 
 
+@functools.lru_cache(maxsize=256)
 def canonical(name: str) -> str:
     """The registered name of a source type or alias; ParseError if unknown."""
     key = name.strip().lower()
