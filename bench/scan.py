@@ -313,6 +313,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--min-records", type=int)
     parser.add_argument("--large-events", type=int)
     parser.add_argument("--reference-events", type=int)
+    parser.add_argument(
+        "--scan-only",
+        action="store_true",
+        help="only (a) parse and (b) scan: no compile timing, reference or large set",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="(a)+(b) pairs to measure (with --scan-only)"
+    )
     args = parser.parse_args(argv)
     min_records = args.min_records or (20_000 if args.quick else 200_000)
     large_events = args.large_events or (200_000 if args.quick else 2_000_000)
@@ -331,6 +339,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = Report()
     report.say(f"machine: {os.cpu_count()} CPUs; workers: {workers}; temp: {temp}")
     try:
+        if args.scan_only:
+            return _scan_only(source, corpus, rules, temp, min_records, workers, args.repeat)
         # Rule compilation, cold then cached (the engine caches under VIGILE_DATA_DIR).
         report.say("\n== rule compilation")
         compiled = measure_compile(rules, temp / "compile-cache")
@@ -438,6 +448,45 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"\nkept {temp}")
         else:
             shutil.rmtree(temp, ignore_errors=True)
+
+
+def _scan_only(
+    source: Sequence[Path],
+    corpus: Path,
+    rules: Sequence[Path],
+    temp: Path,
+    min_records: int,
+    workers: int,
+    repeat: int,
+) -> int:
+    """(a) then (b), ``repeat`` times in alternation (so that a load change on the machine
+    hits both sides alike); prints each ratio and the median. Exit 1 if a scan fails."""
+    per_copy = sum(_count_records(p) for p in source)
+    copies = max(1, math.ceil(min_records / per_copy))
+    files = replicate(source, corpus / "evtx", temp / "evtx", copies)
+    data_dir = temp / "data"
+    warmup = run_measured(_scan_command(rules, [source[0]], workers), _env(data_dir))
+    if not warmup.ok:
+        print(f"scan unavailable: {warmup.stderr.strip()[-300:]}")
+        return 1
+    ratios = []
+    for i in range(max(1, repeat)):
+        records, parse_seconds = parse_all(files, workers)
+        scan = run_measured(_scan_command(rules, [temp / "evtx"], workers), _env(data_dir))
+        if not scan.ok:
+            print(f"scan failed: {scan.stderr.strip()[-300:]}")
+            return 1
+        ratios.append(scan.seconds / parse_seconds)
+        print(
+            f"run {i + 1}: {records:,} records; parse {parse_seconds:.2f} s, "
+            f"scan {scan.seconds:.2f} s, ratio {ratios[-1]:.2f}x",
+            flush=True,
+        )
+    ratios.sort()
+    print(
+        f"ratio min {ratios[0]:.2f}x, median {ratios[len(ratios) // 2]:.2f}x, max {ratios[-1]:.2f}x"
+    )
+    return 0
 
 
 def _first(events: Iterator[Any], limit: int) -> Iterator[Any]:
