@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from vigile.detection.flatten import flatten_event
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from vigile.detection.event import MISSING, EventView, to_text
+from vigile.detection.flatten import _flatten_payload, _walk_payload, flatten_event
+from vigile.scan.readers import WorkUnit, read_evtx
 
 NESTED = {
     "Event": {
@@ -50,3 +58,86 @@ def test_userdata_nested_fields() -> None:
         }
     }
     assert flatten_event(event)["SubjectUserName"] == "bob"
+
+
+def _walked(event: dict[str, Any]) -> dict[str, Any]:
+    """What the element-by-element walk gives for each payload (no shortcut)."""
+    out: dict[str, Any] = {}
+    root = event["Event"]
+    for section in ("EventData", "UserData"):
+        payload = root.get(section)
+        if isinstance(payload, dict):
+            _walk_payload(payload, out)
+    return out
+
+
+def _flattened_payloads(event: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    root = event["Event"]
+    for section in ("EventData", "UserData"):
+        if isinstance(root.get(section), dict):
+            _flatten_payload(root[section], out)
+    return out
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"Image": "a", "ProcessId": 1, "Hashes": None, "List": ["x", "y"]},  # shortcut
+        {"Image": "a", "Nested": {"Inner": "b"}},  # a dict: walked
+        {"Data": [{"#text": "v"}, "w"], "Other": "x"},  # unnamed Data: walked
+        {"#attributes": {"xmlns": "x"}, "Field": "v"},  # attributes: walked
+        {"Wrapped": {"#text": "v", "#attributes": {"a": 1}}},  # #text element: walked
+    ],
+)
+def test_payload_shortcut_equals_walk(payload: dict[str, Any]) -> None:
+    event = {"Event": {"System": {"EventID": 1}, "EventData": payload}}
+    assert _flattened_payloads(event) == _walked(event)
+    assert list(_flattened_payloads(event)) == list(_walked(event))  # same field order
+
+
+def test_payload_shortcut_equals_walk_on_corpus(corpus_dir: Path) -> None:
+    count = 0
+    for path in sorted(corpus_dir.rglob("*.evtx")):
+        for raw in read_evtx(WorkUnit(str(path), "evtx")):
+            event = orjson.loads(raw)
+            flat, walked = _flattened_payloads(event), _walked(event)
+            assert flat == walked and list(flat) == list(walked), raw[:300]
+            count += 1
+    assert count > 1000
+
+
+def test_other_case_lookup_takes_the_first_field() -> None:
+    view = EventView({"ProcessID": 20, "ProcessId": 10, "Image": "x"})
+    assert view.get("processid") == 20
+    assert view.get("PROCESSID") == 20
+    assert view.get("ProcessId") == 10  # an exact name first
+    assert view.get("missing") is MISSING
+
+
+def _plain_lower(view: EventView, name: str) -> Any:
+    value = view.get(name)
+    text = None if value is MISSING else to_text(value)
+    if isinstance(text, tuple):
+        return tuple(t.lower() for t in text)
+    return None if text is None else text.lower()
+
+
+def test_view_text_and_lower_equal_the_plain_path() -> None:
+    fields = {
+        "Image": "C:\\Windows\\CMD.exe",
+        "ProcessId": 12,
+        "Hashes": None,
+        "Data": ["A", {"#text": "B"}, 3],
+        "Wrapped": {"#text": "XyZ"},
+        "Flag": True,
+        "lowercase": "Other Case",
+    }
+    names = [*fields, "LOWERCASE", "IMAGE", "missing"]
+    for name in names:
+        fresh = EventView(fields)
+        value = fresh.get(name)
+        assert fresh.text(name) == (None if value is MISSING else to_text(value)), name
+        assert EventView(fields).lower(name) == _plain_lower(EventView(fields), name), name
+        view = EventView(fields)  # text first, then lower (and the reverse) from the caches
+        assert (view.text(name), view.lower(name)) == (fresh.text(name), fresh.lower(name))

@@ -143,6 +143,16 @@ CASES = [
         {"Image": "a.exe", "ParentImage": "b.exe"},
         False,
     ),
+    (  # a list value (unnamed Data): any element
+        "sel:\n    Image|fieldref: ParentImage\ncondition: sel",
+        {"Image": ["b.exe", "A.exe"], "ParentImage": "a.EXE"},
+        True,
+    ),
+    (
+        "sel:\n    Image|fieldref: ParentImage\ncondition: sel",
+        {"Image": ["b.exe", "c.exe"], "ParentImage": "a.exe"},
+        False,
+    ),
     (
         "sel:\n    Image|fieldref|endswith: ParentImage\ncondition: sel",
         {"Image": "x\\a.exe", "ParentImage": "a.exe"},

@@ -53,9 +53,10 @@ class EventView:
             return fields[name]
         folded = self._folded
         if folded is None:
-            folded = self._folded = {}
-            for name_ in fields:
-                folded.setdefault(name_.lower(), name_)
+            # Lower-case name -> the first field of that name (the last assignment wins).
+            names = list(fields)
+            names.reverse()
+            folded = self._folded = {name_.lower(): name_ for name_ in names}
         actual = folded.get(name.lower())
         return MISSING if actual is None else fields[actual]
 
@@ -65,6 +66,10 @@ class EventView:
         """String form of a field (``None`` when absent or null)."""
         text = self._text.get(name, MISSING)
         if text is MISSING:
+            value = self.fields.get(name)
+            if type(value) is str:  # most fields: no case-folded look-up, no conversion
+                self._text[name] = value
+                return value
             value = self.get(name)
             text = None if value is MISSING else to_text(value)
             self._text[name] = text
@@ -74,6 +79,10 @@ class EventView:
         """Lower-cased string form of a field, computed once per event."""
         low = self._lower.get(name, MISSING)
         if low is MISSING:
+            value = self.fields.get(name)
+            if type(value) is str:  # most fields: no case-folded look-up, no conversion
+                low = self._lower[name] = value.lower()
+                return low
             text = self.text(name)
             if isinstance(text, tuple):
                 low = tuple(t.lower() for t in text)

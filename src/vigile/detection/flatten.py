@@ -76,12 +76,26 @@ def _add_data(out: dict[str, Any], value: Any) -> None:
         out["Data"] = _scalar(value)
 
 
+# Keys of a payload that the general walk treats specially.
+_PAYLOAD_SPECIAL = frozenset({_ATTRS, _TEXT, "Data"})
+
+
 def _flatten_payload(payload: Any, out: dict[str, Any]) -> None:
     """EventData / UserData: fields by their own names, walking nested UserData elements."""
     if not isinstance(payload, dict):
         if payload is not None:
             _add_data(out, payload)
         return
+    if _PAYLOAD_SPECIAL.isdisjoint(payload) and dict not in set(map(type, payload.values())):
+        # Most EventData (every Sysmon event): named fields, no element to walk or unwrap;
+        # for these the walk below copies each value as is (``_scalar`` of a non-dict).
+        out.update(payload)
+        return
+    _walk_payload(payload, out)
+
+
+def _walk_payload(payload: dict[str, Any], out: dict[str, Any]) -> None:
+    """:func:`_flatten_payload` of a dict, element by element."""
     for key, value in payload.items():
         if key == _ATTRS:
             continue

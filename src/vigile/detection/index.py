@@ -195,22 +195,33 @@ class Bucket:
     one of them hits, its other clauses must hit too before the full condition is evaluated.
     """
 
-    __slots__ = ("always", "by_literal", "index", "rules")
+    __slots__ = ("_always_map", "always", "by_literal", "index", "rules")
 
     def __init__(self, rules: list[Rule], index: LiteralIndex) -> None:
         self.rules = rules
         self.index = index
         clauses = {r.index: index.clauses.get(r.index, ()) for r in rules}
         self.always: list[Rule] = [r for r in rules if not clauses[r.index]]
-        # Per needle id: (rule index, rule, the rule's other clauses) of the rules it indexes.
-        by_literal: dict[int, list[tuple[int, Rule, tuple[frozenset[int], ...]]]] = {}
+        self._always_map = {r.index: r for r in self.always}
+        # Per needle id: the rules it indexes that have no other clause ({rule index: rule},
+        # taken as they are on a hit), and the others, with the clauses left to check.
+        plain: dict[int, dict[int, Rule]] = {}
+        checked: dict[int, list[tuple[int, Rule, tuple[frozenset[int], ...]]]] = {}
         for rule in rules:
             own = clauses[rule.index]
             if not own:
                 continue
             for pid in own[0]:
-                by_literal.setdefault(pid, []).append((rule.index, rule, own[1:]))
-        self.by_literal = {pid: tuple(entries) for pid, entries in by_literal.items()}
+                if len(own) == 1:
+                    plain.setdefault(pid, {})[rule.index] = rule
+                else:
+                    checked.setdefault(pid, []).append((rule.index, rule, own[1:]))
+        self.by_literal: dict[
+            int, tuple[dict[int, Rule], tuple[tuple[int, Rule, tuple[frozenset[int], ...]], ...]]
+        ] = {
+            pid: (plain.get(pid, {}), tuple(checked.get(pid, ())))
+            for pid in plain.keys() | checked.keys()
+        }
 
     @property
     def needs_scan(self) -> bool:
@@ -240,22 +251,23 @@ class Bucket:
         hit_set: frozenset[int] | None = None
         found: dict[int, Rule] = {}
         for pid in hits:
-            for idx, rule, others in by_literal.get(pid, ()):
+            entry = by_literal.get(pid)
+            if entry is None:  # a needle of other clauses only
+                continue
+            plain, checked = entry
+            if plain:
+                found.update(plain)
+            for idx, rule, others in checked:
                 if idx in found:
                     continue
-                if others:
-                    if hit_set is None:
-                        hit_set = frozenset(hits)
-                    missing = False
-                    for clause in others:
-                        if clause.isdisjoint(hit_set):
-                            missing = True
-                            break
-                    if missing:
-                        continue
-                found[idx] = rule
+                if hit_set is None:
+                    hit_set = frozenset(hits)
+                for clause in others:
+                    if clause.isdisjoint(hit_set):
+                        break
+                else:
+                    found[idx] = rule
         if not found:
             return self.always
-        for rule in self.always:
-            found[rule.index] = rule
+        found.update(self._always_map)
         return [found[i] for i in sorted(found)]

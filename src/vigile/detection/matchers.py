@@ -361,7 +361,12 @@ class RegexMatch(Node):
     def ev(self, e: EventView) -> bool:
         if self.field is None:
             return any(self.regex.search(s) for s in e.all_texts(False))
-        return _any_text(e.text(self.field), self.regex.search)
+        v = e._text.get(self.field, MISSING)  # the view's cache read inline
+        if v is MISSING:
+            v = e.text(self.field)
+        if isinstance(v, str):
+            return self.regex.search(v)
+        return _any_text(v, self.regex.search)
 
 
 def _numeric(value: Any) -> float | int | None:
@@ -517,8 +522,9 @@ class FieldRef(Node):
         ref = e.lower(self.other)
         if not isinstance(ref, str):
             return False
+        if self.mode == "eq":
+            v = e.lower(self.field)
+            return v == ref if isinstance(v, str) else _any_text(v, lambda s: s == ref)
         if self.mode == "startswith":
             return _any_text(e.lower(self.field), lambda s: s.startswith(ref))
-        if self.mode == "endswith":
-            return _any_text(e.lower(self.field), lambda s: s.endswith(ref))
-        return _any_text(e.lower(self.field), lambda s: s == ref)
+        return _any_text(e.lower(self.field), lambda s: s.endswith(ref))
