@@ -22,8 +22,16 @@ from pathlib import Path
 
 from vigile.spool import groups
 from vigile.spool.api import Batch, Offset, Record, SpoolCorrupt, SpoolError, SpoolFull
-from vigile.spool.frames import MAX_DATA, MAX_TENANT, BadFrame, encode
-from vigile.spool.segments import iter_frames, list_segments, locate, scan, segment_path
+from vigile.spool.frames import (
+    HEADER_SIZE,
+    MAX_DATA,
+    MAX_TENANT,
+    BadFrame,
+    decode_run,
+    encode_parts,
+    frame_size,
+)
+from vigile.spool.segments import list_segments, locate, scan, segment_path
 from vigile.spool.sync import GroupSync, Pending
 
 
@@ -157,11 +165,11 @@ class Spool:
             return []
         # Hash outside the lock: it is the costly part and needs no ordering.
         digests = []
+        salted = hashlib.sha256(tenant + b"\x00")  # the tenant's prefix, hashed once
         for data in records:
             if len(data) > MAX_DATA:
                 raise ValueError(f"record of {len(data)} bytes exceeds {MAX_DATA}")
-            h = hashlib.sha256(tenant)
-            h.update(b"\x00")
+            h = salted.copy()
             h.update(data)
             digests.append(h.digest())
         with self._lock:
@@ -170,10 +178,10 @@ class Spool:
             if self._sync.error is not None:
                 raise SpoolError("spool failed; reopen to recover") from self._sync.error
             first = self._next
-            frames = b"".join(
-                encode(first + i, tenant, d, data)
-                for i, (d, data) in enumerate(zip(digests, records, strict=True))
-            )
+            parts: list[bytes] = []
+            for i, (digest, data) in enumerate(zip(digests, records, strict=True)):
+                parts += encode_parts(first + i, tenant, digest, data)
+            frames = b"".join(parts)
             self._check_bounds(len(frames), len(records))
             if self._sizes[self._bases[-1]] >= self._segment_bytes:
                 self._rotate(first)
@@ -276,9 +284,7 @@ class Spool:
                 cur.pos, cur.base = locate(path, base, cur.offset), base
             fd = os.open(path, os.O_RDONLY)
             try:
-                for frame in iter_frames(fd, cur.pos, cur.offset, stop):
-                    out.append(Record(frame.offset, frame.tenant, frame.digest.hex(), frame.data))
-                    cur.pos, cur.offset = frame.end, frame.offset + 1
+                _read_frames(fd, cur, stop, out)
             finally:
                 os.close(fd)
         except BadFrame as exc:
@@ -354,3 +360,33 @@ class Spool:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+READ_CHUNK = 4 * 1024 * 1024
+
+
+def _read_frames(fd: int, cur: _Cursor, stop: int, out: list[Record]) -> None:
+    """Records from the cursor's position up to offset ``stop`` or the end of the file
+    (the caller checks which), read in large chunks; the cursor follows."""
+    buf, base, at = b"", cur.pos, 0  # base: file position of buf[0]
+    tenants: dict[bytes, str] = {}
+    while cur.offset < stop:
+        frames, at = decode_run(buf, at, cur.offset, stop)
+        for offset, tenant, digest, data in frames:
+            name = tenants.get(tenant)
+            if name is None:
+                try:
+                    name = tenants[tenant] = tenant.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise BadFrame("tenant is not utf-8") from None
+            out.append(Record(offset, name, digest.hex(), data))
+        if frames:
+            cur.offset, cur.pos = frames[-1][0] + 1, base + at
+        if cur.offset >= stop:
+            return
+        left = len(buf) - at
+        need = frame_size(buf, at) if left >= HEADER_SIZE else HEADER_SIZE
+        more = os.pread(fd, max(READ_CHUNK, need - left), base + len(buf))
+        if not more:
+            return
+        buf, base, at = buf[at:] + more, base + at, 0
