@@ -59,6 +59,18 @@ def _iso(value: datetime) -> str:
     return value.isoformat()
 
 
+@functools.lru_cache(maxsize=64)
+def _from_iso(text: str) -> datetime:
+    """:meth:`datetime.fromisoformat` (cached: a batch's records share their receive time)."""
+    return datetime.fromisoformat(text)
+
+
+@functools.lru_cache(maxsize=64)
+def _options(received_at: datetime, max_record_bytes: int) -> ParseOptions:
+    """Parse options of a record (shared by the records received together)."""
+    return ParseOptions(received_at=received_at, max_record_bytes=max_record_bytes)
+
+
 @dataclass(frozen=True, slots=True)
 class Spooled:
     """An admitted record as it waits in the spool: raw, and what parsing it needs."""
@@ -105,11 +117,11 @@ class Spooled:
         return cls(
             id=doc["id"],
             receiver=doc["rx"],
-            received_at=datetime.fromisoformat(doc["rcv"]),
+            received_at=_from_iso(doc["rcv"]),
             source_type=doc["st"],
             raw=data[start + size :],
             max_record_bytes=int(doc["max"]),
-            time=datetime.fromisoformat(when) if when else None,
+            time=_from_iso(when) if when else None,
             host=doc.get("host"),
             extra=doc.get("x"),
         )
@@ -117,9 +129,7 @@ class Spooled:
     def parse(self) -> Envelope:
         """The normalised event (:class:`~vigile.ingest.parsers.model.ParseError` when the
         record, admitted on a shallower check, cannot be normalised)."""
-        options = ParseOptions(
-            received_at=self.time or self.received_at, max_record_bytes=self.max_record_bytes
-        )
+        options = _options(self.time or self.received_at, self.max_record_bytes)
         event = registry.parse(self.raw, self.source_type, options)
         if self.host and event.host is None:
             event = dataclasses.replace(event, host=self.host)
