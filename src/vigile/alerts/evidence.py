@@ -9,7 +9,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import ipaddress
-from collections.abc import Iterable, Mapping, Sequence
+import operator
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -127,6 +128,43 @@ def event_assets(event: Mapping[str, Any]) -> Assets:
 
 
 _ASSET_FIELDS = (*HOST_FIELDS, *USER_FIELDS, *IP_FIELDS)
+_ASSET_NAMES = frozenset(_ASSET_FIELDS)
+_PLANS: dict[tuple[Any, ...], Callable[[list[Any]], tuple[Any, ...]]] = {}
+_PLANS_MAX = 4096
+_TEXT_OR_NONE = frozenset({str, type(None)})
+
+
+def flat_event_assets(event: Mapping[str, Any]) -> Assets:
+    """:func:`event_assets`, faster for the flat field dicts of the pipeline's events: which
+    keys name assets is worked out once per distinct key sequence (the events of a source
+    share theirs) instead of lower-casing every key of every event. Same result; an event
+    with a mapping among its values takes the general path."""
+    values = list(event.values())
+    if not _LEAVES.issuperset(map(type, values)) and any(isinstance(v, Mapping) for v in values):
+        return event_assets(event)
+    keys = tuple(event)
+    pick = _PLANS.get(keys)
+    if pick is None:
+        if len(_PLANS) >= _PLANS_MAX:  # bounded: key sequences of free-form JSON vary
+            _PLANS.clear()
+        pick = _PLANS[keys] = _asset_plan(keys)
+    values.append(None)  # what absent asset fields read (position len(keys))
+    picked = pick(values)
+    if _TEXT_OR_NONE.issuperset(map(type, picked)):
+        return _assets_of(picked)
+    return _assets_of.__wrapped__(picked)
+
+
+def _asset_plan(keys: tuple[Any, ...]) -> Callable[[list[Any]], tuple[Any, ...]]:
+    """Picks the values of :data:`_ASSET_FIELDS` (in order) out of an event's values: the
+    first key spelling each field, as :func:`flatten` keeps the first of keys that differ
+    only by case; absent fields read the ``None`` appended after the values."""
+    first: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        name = str(key).lower()
+        if name in _ASSET_NAMES and name not in first:
+            first[name] = i
+    return operator.itemgetter(*(first.get(name, len(keys)) for name in _ASSET_FIELDS))
 
 
 def _flat_assets(flat: Mapping[str, Any]) -> Assets:

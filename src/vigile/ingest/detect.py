@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from vigile.alerts.evidence import Prepared, content_hash, event_assets, prepare_rules
+from vigile.alerts.evidence import Prepared, content_hash, flat_event_assets, prepare_rules
 from vigile.assets.discovery import observations
 from vigile.assets.types import Observation
 from vigile.detection.engine import LogSource, RuleSet
@@ -155,7 +155,7 @@ def analyse(ruleset: RuleSet, records: Sequence[tuple[int, bytes]]) -> Matched:
     for tenant_id, env in decoded:
         out.rows.append(stored_event(tenant_id, env))
         # The assets of the event are those of its evidence (the added id names none).
-        assets = event_assets(env.event.fields)
+        assets = flat_event_assets(env.event.fields)
         out.assets.setdefault(tenant_id, set()).update(observations(assets))
         matching = match_event(ruleset, env.event)
         if matching:
