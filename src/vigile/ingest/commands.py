@@ -16,9 +16,10 @@ from vigile.config import get_settings
 from vigile.db import make_engine, make_sessionmaker, transaction, utcnow
 from vigile.events.duckdb_store import DuckDbEventStore
 from vigile.ingest import files, service
+from vigile.ingest.gc_tuning import tune_collector
 from vigile.ingest.intake import Incoming
 from vigile.ingest.parsers.model import ParseError
-from vigile.ingest.pipeline import build_worker, tune_collector
+from vigile.ingest.pipeline import build_worker
 from vigile.ingest.runtime import open_spool
 from vigile.pagination import PageRequest
 from vigile.spool.api import SpoolError

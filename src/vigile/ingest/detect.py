@@ -28,6 +28,7 @@ from vigile.detection.model import Rule
 from vigile.events.store import Event as StoredEvent
 from vigile.events.store import EventRows
 from vigile.ingest.envelope import MAGIC, Envelope, Spooled
+from vigile.ingest.gc_tuning import tune_collector
 from vigile.ingest.parsers.model import Event, ParseError
 from vigile.sources.tracker import Key, Seen, aggregate
 
@@ -53,6 +54,7 @@ def _init(ruleset: RuleSet) -> None:
     global _RULESET
     _RULESET = ruleset
     ruleset.prepare()
+    tune_collector()
 
 
 Assets = dict[int, set[Observation]]

@@ -7,7 +7,6 @@ process); `vigile worker` runs it alone in the foreground.
 
 from __future__ import annotations
 
-import gc
 import logging
 import sys
 import threading
@@ -22,6 +21,7 @@ from vigile.config import Settings
 from vigile.detection.engine import RuleSet
 from vigile.events.store import EventStore
 from vigile.ingest.detect import Detector
+from vigile.ingest.gc_tuning import tune_collector
 from vigile.ingest.observers import batch_observer
 from vigile.ingest.runtime import IngestRuntime
 from vigile.ingest.worker import Worker
@@ -77,23 +77,6 @@ def build_worker(
         reload_every=settings.rules_refresh_seconds,
         observe=observe,
     )
-
-
-GC_YOUNG_THRESHOLD = 100_000
-
-
-def tune_collector() -> None:
-    """Fit the cyclic garbage collector to a running pipeline (call once it is built).
-
-    What is alive then (the compiled rule set, the app) is frozen out of the collector's
-    reach. Batches keep thousands of containers alive for a while (event dicts, without
-    cycles, freed by reference counting): at CPython's default young threshold (700 net new
-    containers) the collector ran ~130 times a second under load, rescanning them, 15-20 % of
-    the server's wall time; collected every 100,000 instead (bench --quick: server CPU
-    155-176 -> 144-149 us/event, RSS +35-70 MiB).
-    """
-    gc.freeze()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 
 
 class PipelineThread:
