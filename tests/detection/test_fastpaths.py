@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import random
 import re
+from pathlib import Path
 
+import orjson
 import pytest
 import re2
 
-from vigile.detection.engine import ruleset_from_yaml
+from vigile.detection.engine import RuleSet, _system_route, ruleset_from_yaml
+from vigile.detection.event import EventView
+from vigile.detection.flatten import flatten_event
 from vigile.detection.index import canonical
-from vigile.detection.matchers import Regex
+from vigile.detection.matchers import Regex, Test
 from vigile.detection.regex_literals import glob_parts, min_length, required_text
+from vigile.scan.readers import InputError, WorkUnit, read_evtx
 
 
 @pytest.mark.parametrize(
@@ -246,3 +251,60 @@ def test_ubiquitous_image_clauses_rank_below_rarer_literals() -> None:
     cli = frozenset({("pester", False, False)})
     assert score(cli) > score(image)
     assert score(frozenset({("\\certutil.exe", False, True)})) > score(cli)
+
+
+def _views_of_corpus(corpus_dir: Path, step: int) -> list[tuple[tuple[str, str | None], EventView]]:
+    """(routing key, event view) of every ``step``-th corpus EVTX record."""
+    out = []
+    index = 0
+    for path in sorted(corpus_dir.rglob("*.evtx")):
+        try:
+            texts = list(read_evtx(WorkUnit(str(path), "evtx")))
+        except InputError:
+            continue
+        for raw in texts:
+            index += 1
+            if index % step:
+                continue
+            obj = orjson.loads(raw)
+            key = _system_route(obj)
+            if key is not None:
+                out.append((key, EventView(flatten_event(obj))))
+    return out
+
+
+def test_compiled_conditions_equal_node_evaluation(
+    corpus_ruleset: RuleSet, corpus_dir: Path
+) -> None:
+    """Every rule of each record's bucket (not only the prefilter's candidates), on a tenth of
+    the corpus records: the compiled condition is truthy exactly when ``ev`` is true."""
+    views = _views_of_corpus(corpus_dir, 10)
+    assert len(views) > 1000
+    compiled: dict[int, Test] = {}
+    checked = matched = 0
+    for key, view in views:
+        for rule in corpus_ruleset._windows_bucket(*key).rules:
+            test = compiled.get(rule.index)
+            if test is None:
+                test = compiled[rule.index] = rule.condition.compiled()
+            expected = rule.condition.ev(view)
+            assert bool(test(view)) == expected, (rule.title, view.fields)
+            checked += 1
+            matched += expected
+    assert checked > 100_000 and matched > 50
+
+
+HAND_MADE = [
+    {"Image": ["C:\\a\\b.exe", "x"], "CommandLine": None, "ParentImage": 12},
+    {"image": "C:\\Windows\\System32\\cmd.exe", "commandline": "cmd /c whoami"},
+    {"Image": "C:\\Users\\Public\\x.exe", "CommandLine": "powershell -enc AAAA", "Data": ["a"]},
+    {"TargetObject": {"#text": "HKLM\\Software"}, "Details": True, "EventID": 13},
+]
+
+
+def test_compiled_conditions_equal_node_evaluation_on_odd_values(corpus_ruleset: RuleSet) -> None:
+    """Lists, nulls, numbers, booleans, #text values and other-case names, every rule."""
+    for fields in HAND_MADE:
+        for rule in corpus_ruleset.active_rules:
+            view = EventView(fields)
+            assert bool(rule.condition.compiled()(view)) == rule.condition.ev(view), rule.title

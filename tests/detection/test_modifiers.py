@@ -117,6 +117,30 @@ CASES = [
         {"DestinationIp": "11.2.3.4"},
         False,
     ),
+    (  # several networks (one merged test): any of them
+        "sel:\n    DestinationIp|cidr:\n        - '10.0.0.0/8'\n        - '192.168.0.0/16'\n"
+        "condition: sel",
+        {"DestinationIp": "192.168.1.5"},
+        True,
+    ),
+    (
+        "sel:\n    DestinationIp|cidr:\n        - '10.0.0.0/8'\n        - '192.168.0.0/16'\n"
+        "condition: sel",
+        {"DestinationIp": "11.0.0.1"},
+        False,
+    ),
+    (  # OR across selections, negated
+        "a:\n    DestinationIp|cidr: '10.0.0.0/8'\nb:\n    DestinationIp|cidr: '::1/128'\n"
+        "condition: not (a or b)",
+        {"DestinationIp": "::1"},
+        False,
+    ),
+    (
+        "a:\n    DestinationIp|cidr: '10.0.0.0/8'\nb:\n    DestinationIp|cidr: '::1/128'\n"
+        "condition: not (a or b)",
+        {"DestinationIp": "8.8.8.8"},
+        True,
+    ),
     (
         "sel:\n    DestinationIp|cidr: 'fe80::/10'\ncondition: sel",
         {"DestinationIp": "fe80::1"},

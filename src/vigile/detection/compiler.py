@@ -207,9 +207,10 @@ def _value_node(field: str | None, value: Any, placeholders: Mapping[str, Sequen
 
 
 def _or(children: list[Node]) -> Node:
-    """OR with string tests on the same field merged into one node."""
+    """OR with string tests on the same field merged into one node (and CIDR tests too)."""
     merged: list[Node] = []
     by_key: dict[tuple[str | None, bool], StrMatch] = {}
+    networks: dict[str, Cidr] = {}
     for child in children:
         if isinstance(child, Or):
             child = _or(list(child.children))
@@ -223,6 +224,11 @@ def _or(children: list[Node]) -> Node:
                     by_key[key].merge(part)
                     continue
                 by_key[key] = part
+            elif isinstance(part, Cidr):
+                if part.field in networks:
+                    networks[part.field].merge(part)
+                    continue
+                networks[part.field] = part
             merged.append(part)
     return merged[0] if len(merged) == 1 else Or(merged)
 

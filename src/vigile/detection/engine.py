@@ -42,6 +42,7 @@ from vigile.detection.cache import cache_key, load_entry, store_entry
 from vigile.detection.event import EventView
 from vigile.detection.flatten import SYSTEM_CHANNEL, flatten_event
 from vigile.detection.index import Bucket, LiteralIndex, values_text
+from vigile.detection.matchers import Test
 from vigile.detection.model import LoadReport, Rule
 from vigile.detection.rulefiles import rule_files
 
@@ -68,6 +69,8 @@ class RuleSet:
         self._init_index()
 
     def _init_index(self) -> None:
+        # Per rule index: its condition as a plain function (Node.compiled), built on first use.
+        self._tests: list[Test | None] = [None] * len(self.rules)
         self._buckets: dict[Any, Bucket] = {}
         self._raw_buckets: dict[tuple[bytes, bytes], Bucket] = {}
         self._shared: dict[tuple[int, ...], Bucket] = {}
@@ -184,7 +187,19 @@ class RuleSet:
         if not candidates:
             return []
         view = EventView(fields)
-        return [r for r in candidates if r.condition.ev(view)]
+        return self._matching(candidates, view)
+
+    def _matching(self, candidates: list[Rule], view: EventView) -> list[Rule]:
+        """The candidates whose condition holds for the event, in their order."""
+        tests = self._tests
+        out = []
+        for rule in candidates:
+            test = tests[rule.index]
+            if test is None:
+                test = tests[rule.index] = rule.condition.compiled()
+            if test(view):
+                out.append(rule)
+        return out
 
     def match(self, event: Mapping[str, Any], logsource: LogSource | None = None) -> list[Rule]:
         """The rules matching one event (flat or evtx-nested), in rule order."""
@@ -230,7 +245,7 @@ class RuleSet:
                 return obj, {}, []
             fields = flat if flat is not None else flatten_event(obj)
             view = EventView(fields)
-            return obj, fields, [r for r in candidates if r.condition.ev(view)]
+            return obj, fields, self._matching(candidates, view)
         fields = flatten_event(obj) if "Event" in obj else obj
         bucket = self._route(fields, logsource)
         return obj, fields, ([] if bucket is None else self._evaluate(bucket, fields, data))
@@ -253,9 +268,10 @@ class RuleSet:
             channel is None
             or (name := channel.group(1)) is None
             or event_id is None
-            or (number := next((g for g in event_id.groups() if g is not None), None)) is None
+            or (last := event_id.lastindex) is None  # the one group that took the digits
         ):
             return self.match_object(raw)
+        number = event_id.group(last)
         bucket = self._raw_buckets.get((name, number))
         if bucket is None:
             bucket = self._windows_bucket(name.decode("utf-8").lower(), number.decode("ascii"))
@@ -268,7 +284,7 @@ class RuleSet:
         obj = orjson.loads(raw)
         fields = flatten_event(obj)
         view = EventView(fields)
-        return obj, fields, [r for r in candidates if r.condition.ev(view)]
+        return obj, fields, self._matching(candidates, view)
 
     def match_many(
         self, events: Iterable[Mapping[str, Any]], logsource: LogSource | None = None
@@ -279,8 +295,9 @@ class RuleSet:
 
 # The routing values of an EVTX record's JSON text (compact or indented), matched right after
 # the first ``"Channel":`` and ``"EventID":`` keys: a string without escapes; an integer, bare,
-# quoted (some templates) or as ``#text`` after its ``Qualifiers``. Any other value matches the
-# empty alternative (no group): the record takes the decoding path.
+# quoted (some templates) or as ``#text`` after its ``Qualifiers`` (each form with one group of
+# its own: ``lastindex`` names it). Any other value matches the empty alternative (no group):
+# the record takes the decoding path.
 _RAW_CHANNEL = re.compile(rb'\s*(?:"([^"\\]*)"|)')
 _RAW_EVENT_ID = re.compile(
     rb'\s*(?:(\d+)(?=[\s,}])|"(\d+)"'

@@ -53,13 +53,15 @@ def _flatten_system(system: Mapping[str, Any], out: dict[str, Any]) -> None:
                     out["Qualifiers"] = attrs["Qualifiers"]
                 continue
             if isinstance(attrs, dict):
-                for akey, avalue in attrs.items():
-                    if key == "Provider":
-                        out[f"Provider_{akey}"] = avalue
-                    elif key == "TimeCreated" and akey == "SystemTime":
-                        out["TimeCreated"] = avalue
-                        out["SystemTime"] = avalue
-                    else:
+                if key == "Provider":
+                    for akey, avalue in attrs.items():
+                        out["Provider_" + akey] = avalue
+                elif key != "TimeCreated":
+                    out.update(attrs)  # Execution, Security, Correlation: by their own names
+                else:
+                    for akey, avalue in attrs.items():
+                        if akey == "SystemTime":
+                            out["TimeCreated"] = avalue
                         out[akey] = avalue
             if _TEXT in value:
                 out[key] = value[_TEXT]

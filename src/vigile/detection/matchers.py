@@ -30,6 +30,9 @@ _NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[*+}](?:[^()\\]|\\.)*\)[*+{]
 Needle = tuple[str, bool, bool]
 
 
+Test = Callable[[EventView], Any]
+
+
 class Node:
     """A condition node."""
 
@@ -37,6 +40,13 @@ class Node:
 
     def ev(self, e: EventView) -> bool:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def compiled(self) -> Test:
+        """The condition as one plain function of the event view, truthy exactly when
+        :meth:`ev` is true: closures over the nodes' values, without the attribute look-ups
+        and per-node dispatch of :meth:`ev` (built per process, on first use: closures are
+        not picklable)."""
+        return self.ev
 
 
 class Const(Node):
@@ -47,6 +57,10 @@ class Const(Node):
 
     def ev(self, e: EventView) -> bool:
         return self.value
+
+    def compiled(self) -> Test:
+        value = self.value
+        return lambda e: value
 
 
 class And(Node):
@@ -62,6 +76,22 @@ class And(Node):
                 return False
         return True
 
+    def compiled(self) -> Test:
+        tests = tuple(c.compiled() for c in self.children)
+        if len(tests) == 1:
+            return tests[0]
+        if len(tests) == 2:
+            first, second = tests
+            return lambda e: first(e) and second(e)
+
+        def all_of(e: EventView) -> bool:
+            for t in tests:  # noqa: SIM110 - a loop is faster than a generator here
+                if not t(e):
+                    return False
+            return True
+
+        return all_of
+
 
 class Or(Node):
     __slots__ = ("children",)
@@ -75,6 +105,22 @@ class Or(Node):
                 return True
         return False
 
+    def compiled(self) -> Test:
+        tests = tuple(c.compiled() for c in self.children)
+        if len(tests) == 1:
+            return tests[0]
+        if len(tests) == 2:
+            first, second = tests
+            return lambda e: first(e) or second(e)
+
+        def any_of(e: EventView) -> bool:
+            for t in tests:  # noqa: SIM110 - a loop is faster than a generator here
+                if t(e):
+                    return True
+            return False
+
+        return any_of
+
 
 class Not(Node):
     __slots__ = ("child",)
@@ -84,6 +130,10 @@ class Not(Node):
 
     def ev(self, e: EventView) -> bool:
         return not self.child.ev(e)
+
+    def compiled(self) -> Test:
+        child = self.child.compiled()
+        return lambda e: not child(e)
 
 
 def _glob(first: str, middle: tuple[str, ...], last: str, text: str) -> bool | None:
@@ -311,6 +361,30 @@ class StrMatch(Node):
                 return True
         return False
 
+    def compiled(self) -> Test:
+        field = self.field
+        if field is None or self.cased:
+            return self.ev
+        test = self._test
+        if test is None:
+            test = self._test = self._specialise()
+
+        def lower_test(e: EventView) -> Any:
+            # :meth:`ev` with its field, case and test bound.
+            v = e._lower.get(field, MISSING)
+            if v is MISSING:
+                v = e.lower(field)
+            if isinstance(v, str):
+                return test(v)
+            if v is None:
+                return False
+            for s in v:  # noqa: SIM110 - faster than any()
+                if test(s):
+                    return True
+            return False
+
+        return lower_test
+
 
 def _always(s: str) -> bool:
     return True
@@ -368,6 +442,22 @@ class RegexMatch(Node):
             return self.regex.search(v)
         return _any_text(v, self.regex.search)
 
+    def compiled(self) -> Test:
+        field = self.field
+        if field is None:
+            return self.ev
+        search = self.regex.search
+
+        def regex_test(e: EventView) -> bool:
+            v = e._text.get(field, MISSING)
+            if v is MISSING:
+                v = e.text(field)
+            if isinstance(v, str):
+                return search(v)
+            return _any_text(v, search)
+
+        return regex_test
+
 
 def _numeric(value: Any) -> float | int | None:
     if isinstance(value, bool):
@@ -409,6 +499,17 @@ class NumEq(Node):
             elif to_text(v) == self.text:
                 return True
         return False
+
+    def compiled(self) -> Test:
+        field, number, ev = self.field, self.number, self.ev
+
+        def number_test(e: EventView) -> bool:
+            v = e.get(field)
+            if v.__class__ is int:  # most numbers (never a bool: its class is bool)
+                return bool(v == number)
+            return ev(e)
+
+        return number_test
 
 
 class Compare(Node):
@@ -459,6 +560,11 @@ class Cidr(Node):
         self._masks = tuple(
             (n.version, int(n.netmask), int(n.network_address)) for n in self.networks
         )
+
+    def merge(self, other: Cidr) -> None:
+        """Also match ``other``'s networks (an OR of CIDR tests on one field)."""
+        self.networks += other.networks
+        self._masks += other._masks
 
     def _test(self, s: str) -> bool:
         ip = _ip_number(s)
