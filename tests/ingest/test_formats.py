@@ -14,6 +14,7 @@ from vigile.ingest.parsers.evtx import parse_evtx
 from vigile.ingest.parsers.jsonlog import parse_json
 from vigile.ingest.parsers.leef import parse_leef
 from vigile.ingest.parsers.model import LogSource, ParseError, ParseOptions
+from vigile.ingest.parsers.registry import PARSERS
 from vigile.ingest.parsers.suricata import parse_suricata
 from vigile.ingest.parsers.syslog import parse_syslog
 from vigile.ingest.parsers.wazuh import parse_wazuh
@@ -286,6 +287,30 @@ def test_oversized_json_field_is_cut_and_flagged() -> None:
     e = parse_json(b'{"CommandLine": "' + b"x" * 5000 + b'"}', opts)
     assert e.truncated and e.fields["CommandLine"] == "x" * 50 and len(e.raw) == 1000
     assert not parse_json(b'{"a": "short"}', opts).truncated
+
+
+def test_no_field_is_longer_than_its_record() -> None:
+    # What lets finish() skip the field-cap loop for records within the cap.
+    for name, group in samples.ALL.items():
+        for raw in group:
+            for value in PARSERS[name](raw, OPTS).fields.values():
+                assert not isinstance(value, str) or len(value) <= len(raw), (name, value)
+
+
+@pytest.mark.parametrize("limit", [16, 20, 40, 80])
+def test_no_field_of_any_sample_exceeds_the_field_cap(limit: int) -> None:
+    # Every parser's fields are cut to max_field_chars, whatever the record's size.
+    opts = ParseOptions(received_at=NOW, max_field_chars=limit)
+    for name, group in samples.ALL.items():
+        for raw in group:
+            event = PARSERS[name](raw, opts)
+            longest = max((len(v) for v in event.fields.values() if isinstance(v, str)), default=0)
+            assert longest <= limit, (name, longest)
+            if longest == limit and any(
+                isinstance(v, str) and len(v) > limit
+                for v in PARSERS[name](raw, OPTS).fields.values()
+            ):
+                assert event.truncated
 
 
 @pytest.mark.corpus
