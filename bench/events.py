@@ -6,12 +6,20 @@ a warm-up): a recent page, conditions on promoted columns, the same condition th
 JSON fields column (``CmdCopy`` is ``CommandLine`` kept in JSON only), regex, ``in``, a
 30-day hunt, a fetch by id, and a replay of a batch (idempotency).
 
-Usage: ``python bench/events.py [--events N] [--batch B] [--dir PATH] [--keep]``.
+``--corpus`` measures instead what the live pipeline pays in the server process per stored
+event: batches of ``--batch`` (5,000) realistic events (corpus EVTX records as JSON, each a
+distinct copy) built into ``EventRows`` and pickled as the detection processes do, then, timed,
+unpickled and stored (``add_rows``) into a store already holding ``--events`` (1,000,000)
+events of the same day: CPU (all threads of the process) and wall µs per event, then a replay.
+
+Usage: ``python bench/events.py [--events N] [--batch B] [--dir PATH] [--keep]
+[--corpus [--measure M]]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import pickle
 import random
 import shutil
 import statistics
@@ -28,7 +36,9 @@ if str(ROOT / "src") not in sys.path:
 
 from vigile.events.duckdb_store import DuckDbEventStore  # noqa: E402
 from vigile.events.query import parse_conditions  # noqa: E402
-from vigile.events.store import Event, EventQuery, canonical_raw  # noqa: E402
+from vigile.events.store import Event, EventQuery, EventRows, canonical_raw  # noqa: E402
+from vigile.ingest.parsers.evtx import parse_evtx  # noqa: E402
+from vigile.ingest.parsers.model import ParseOptions  # noqa: E402
 from vigile.pagination import PageRequest  # noqa: E402
 
 TENANTS = 10
@@ -90,14 +100,101 @@ def timed(fn: Callable[[], object], runs: int = 5) -> float:
     return statistics.median(samples)
 
 
+def corpus_events(corpus: Path, distinct: int = 2_000) -> Callable[[int, datetime], Event]:
+    """A maker of realistic events: copy ``n`` of a corpus EVTX record (JSON, ``bench_seq``
+    prepended so that each copy has its own id) at a given time; fields parsed as ingest does."""
+    sys.path.insert(0, str(ROOT))
+    from bench.ingest import corpus_records
+
+    records = corpus_records(corpus, distinct)
+    parsed = [parse_evtx(r, ParseOptions()).fields for r in records]
+
+    def make(n: int, when: datetime) -> Event:
+        i = n % len(records)
+        raw = (b'{"bench_seq":%d,' % n + records[i][1:]).decode()
+        fields = {"bench_seq": n, **parsed[i]}
+        return Event.new(
+            n % TENANTS + 1,
+            raw,
+            fields,
+            time=when,
+            received_at=when + timedelta(seconds=1),
+            source_type="evtx",
+            source=f"bulk:{fields.get('Computer', '')}",
+        )
+
+    return make
+
+
+def corpus_insert(args: argparse.Namespace, workdir: Path) -> None:
+    """Server-process cost per stored event of the live pipeline's batches (see above)."""
+    make = corpus_events(args.corpus_dir)
+    day = END - timedelta(days=1)
+    store = DuckDbEventStore(workdir / "events.duckdb")
+    start = time.perf_counter()
+    span = 20 * 3600 / max(args.events, 1)  # prefill: 00:00-20:00, the day's first hours
+    for offset in range(0, args.events, args.batch):
+        count = min(args.batch, args.events - offset)
+        rows = EventRows.of(
+            [make(n, day + timedelta(seconds=n * span)) for n in range(offset, offset + count)]
+        )
+        store.add_rows(rows)
+    took = time.perf_counter() - start
+    print(f"prefilled {store.count():,} corpus events of one day in {took:.1f} s")
+
+    # The live feed's next batches (20:00 onwards, seconds apart), built and pickled as the
+    # detection processes do; their cost is reported apart (it is not the server's).
+    start = time.process_time()
+    blobs: list[bytes] = []
+    base = args.events
+    for b in range(args.measure):
+        first = base + b * args.batch
+        events = [
+            make(n, day + timedelta(hours=20, milliseconds=(n - base) * 50))
+            for n in range(first, first + args.batch)
+        ]
+        rows = EventRows()
+        for event in events:
+            rows.append(event)
+        blobs.append(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL))
+    built = (time.process_time() - start) * 1e6 / (args.measure * args.batch)
+    size = sum(map(len, blobs)) / (args.measure * args.batch)
+    print(f"detection side: {built:.1f} µs CPU/event to make, build and pickle rows; {size:,.0f} B")
+
+    cpu0, wall0, added = time.process_time(), time.perf_counter(), 0
+    for blob in blobs:
+        added += store.add_rows(pickle.loads(blob))
+    cpu = (time.process_time() - cpu0) * 1e6 / (args.measure * args.batch)
+    wall = (time.perf_counter() - wall0) * 1e6 / (args.measure * args.batch)
+    print(
+        f"server side: {args.measure} batches of {args.batch:,} (unpickle + add_rows): "
+        f"{cpu:.1f} µs CPU/event, {wall:.1f} µs wall/event ({added:,} added)"
+    )
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    again = store.add_rows(pickle.loads(blobs[0]))
+    cpu = (time.process_time() - cpu0) * 1e6 / args.batch
+    wall = (time.perf_counter() - wall0) * 1e6 / args.batch
+    print(f"replay of one batch: {again} added, {cpu:.1f} µs CPU/event, {wall:.1f} µs wall/event")
+    store.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--batch", type=int, default=10_000)
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the store file")
+    parser.add_argument("--corpus", action="store_true", help="server cost per stored event")
+    parser.add_argument("--corpus-dir", type=Path, default=ROOT.parent / "shared" / "corpus")
+    parser.add_argument("--measure", type=int, default=10, help="measured batches (--corpus)")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="vigile-events-", dir=args.dir))
+    if args.corpus:
+        try:
+            corpus_insert(args, workdir)
+        finally:
+            shutil.rmtree(workdir)
+        return
     path = workdir / "events.duckdb"
     rng = random.Random(42)
 

@@ -28,6 +28,7 @@ other processes go through the API (or open the file ``read_only`` when no write
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -36,12 +37,15 @@ from typing import Any
 
 import duckdb
 import orjson
+import pyarrow as pa  # type: ignore[import-untyped]
 
 from vigile.config import Settings
 from vigile.errors import VigileError
 from vigile.events.query import Condition, Operator
 from vigile.events.store import (
     EVENT_ID_PATTERN,
+    PROMOTED,
+    ROWS_SCHEMA,
     Event,
     EventQuery,
     EventRows,
@@ -49,27 +53,15 @@ from vigile.events.store import (
     micros,
 )
 
+__all__ = ["PROMOTED", "DuckDbEventStore", "EventStoreUnavailable"]
+
 SCHEMA_VERSION = "1"
 CHUNK = 50_000
 CHECKPOINT_WAL = "256MB"
-PROMOTED = (
-    "EventID",
-    "Channel",
-    "Computer",
-    "Provider_Name",
-    "Image",
-    "CommandLine",
-    "ParentImage",
-    "ParentCommandLine",
-    "OriginalFileName",
-    "User",
-    "TargetFilename",
-    "TargetObject",
-    "SourceIp",
-    "DestinationIp",
-    "DestinationHostname",
-    "QueryName",
-)
+KNOWN_KEYS = 2_000_000
+"""How many stored ids (64-bit prefixes) the writer keeps in memory to deduplicate without
+reading the stored rows: about 130 MB (CPython ints in sets). The days of the live feed fit;
+a day larger than this is checked against the stored rows, as every day once was."""
 _COLUMN = {name: f'"f_{name}"' for name in PROMOTED}
 _PATHS = "[" + ", ".join(f"'$.\"{name}\"'" for name in PROMOTED) + "]"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -90,17 +82,27 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE TABLE IF NOT EXISTS store_meta (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
 """
-_UNNEST = ", ".join(f"unnest(?{'::HUGEINT[]' if i == 2 else ''}) AS c{i}" for i in range(9))
-_PROMOTED_COLUMNS = ", ".join(f"p[{i + 1}]" for i in range(len(PROMOTED)))
-_INSERT = (
-    "INSERT INTO events SELECT c0, CAST(make_timestamp(c1) AS DATE), make_timestamp(c1), c2, "
-    f"c3, make_timestamp(c4), c5, c6, {_PROMOTED_COLUMNS}, f, c8 FROM (SELECT *, "
-    f"json_extract_string(f, {_PATHS}) AS p FROM (SELECT *, CAST(c7 AS JSON) AS f FROM "
-    f"(SELECT {_UNNEST}, unnest(range(?::BIGINT)) AS pos) "
-    "QUALIFY row_number() OVER (PARTITION BY c0, c3 ORDER BY pos) = 1)) b "
-    "WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.day BETWEEN ? AND ? "
-    "AND e.tenant_id = b.c0 AND e.key = b.c2 AND e.event_id = b.c3) ORDER BY c0, c1"
+_KEY = "key_hi::HUGEINT * 18446744073709551616::HUGEINT + key_lo::HUGEINT"
+_PROMOTED_COLUMNS = ", ".join(
+    f"CASE WHEN from_json & {1 << i} = 0 THEN {col} "
+    f"ELSE json_extract_string(fields, '$.\"{name}\"') END"
+    for i, (name, col) in enumerate(_COLUMN.items())
 )
+# Of the batch rows at positions ``$check``, those already stored: same tenant, day and id.
+_STORED = (
+    "SELECT pos FROM batch b WHERE list_contains($check, pos) AND EXISTS (SELECT 1 FROM events e "
+    "WHERE e.day BETWEEN $first AND $last AND e.day = CAST(b.ts AS DATE) "
+    f"AND e.tenant_id = b.tenant_id AND e.key = {_KEY} AND e.event_id = b.event_id)"
+)
+_DAY_KEYS = "SELECT tenant_id, CAST(key >> 64 AS BIGINT) FROM events WHERE day = ?"
+_DAY_COUNT = "SELECT count(*) FROM events WHERE day = ?"
+_INSERT = (
+    f"INSERT INTO events SELECT tenant_id, CAST(ts AS DATE), ts, {_KEY}, event_id, received_at, "
+    f"source_type, source, {_PROMOTED_COLUMNS}, fields, raw FROM batch "
+    "WHERE NOT list_contains(?::INTEGER[], pos) ORDER BY tenant_id, ts"
+)
+_JSON = pa.json_(pa.large_string())
+_FIELDS = ROWS_SCHEMA.get_field_index("fields")
 _SELECT = (
     "SELECT tenant_id, event_id, epoch_us(ts), epoch_us(received_at), source_type, source, "
     "CAST(fields AS VARCHAR), raw FROM events"
@@ -121,6 +123,16 @@ def default_path(settings: Settings) -> Path:
 
 def _from_micros(value: int) -> datetime:
     return _EPOCH + timedelta(microseconds=value)
+
+
+def _positions(count: int) -> pa.Array:
+    """0, 1, … ``count - 1``: each row's position in its chunk (which copy comes first)."""
+    return pa.array(range(count), type=pa.int32())
+
+
+def _day(days: int) -> date:
+    """The date ``days`` days after the Unix epoch."""
+    return _EPOCH.date() + timedelta(days=days)
 
 
 def _key(event_id: str) -> int:
@@ -188,7 +200,9 @@ def _where(query: EventQuery) -> tuple[str, list[Any]]:
 class DuckDbEventStore:
     """:class:`~vigile.events.store.EventStore` on an embedded DuckDB file (or in memory)."""
 
-    def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
+    def __init__(
+        self, path: Path | None = None, *, read_only: bool = False, known_keys: int = KNOWN_KEYS
+    ) -> None:
         if path is not None and not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
@@ -198,6 +212,10 @@ class DuckDbEventStore:
         except duckdb.IOException as exc:  # typically: another process holds the file
             raise EventStoreUnavailable(f"cannot open the event store {path}: {exc}") from exc
         self._write_lock = threading.Lock()
+        self.known_keys = known_keys
+        self._known: OrderedDict[int, dict[int, set[int]]] = OrderedDict()
+        self._known_count = 0
+        self._too_large: set[int] = set()
         if not read_only:
             # Checkpoints rewrite the row groups they touch: one per 16 MB of WAL (DuckDB's
             # default) re-compressed the growing row group again and again (20,000 corpus
@@ -234,34 +252,117 @@ class DuckDbEventStore:
 
     def add_rows(self, rows: EventRows) -> int:
         self._writable()
+        table = rows.to_arrow()
         added = 0
         with self._write_lock, self._cursor() as cursor:
-            for start in range(0, len(rows), CHUNK):
-                added += self._insert(cursor, rows, start, start + CHUNK)
+            for start in range(0, table.num_rows, CHUNK):
+                added += self._insert(cursor, table.slice(start, CHUNK))
         return added
 
-    def _insert(self, cursor: duckdb.DuckDBPyConnection, rows: EventRows, lo: int, hi: int) -> int:
-        """One statement, all in DuckDB (no Python work per row, the GIL released): the
-        batch's first copy of each (tenant, id), minus the rows already stored on the days
-        it covers, sorted by (tenant, time); promoted columns extracted from the JSON (the
-        same text a JSON condition would read), one parse per row."""
-        times = rows.times[lo:hi]
-        if not times:
+    def _insert(self, cursor: duckdb.DuckDBPyConnection, table: pa.Table) -> int:
+        """Store one chunk on its Arrow columns (DuckDB converts no Python value; the GIL is
+        released while it inserts): the chunk's first copy of each (tenant, id), minus the
+        rows already stored on their day, sorted by (tenant, time).
+
+        Deduplication needs no read of the stored rows for a new event of a day in
+        :attr:`_known` (the 64-bit id prefixes of every event stored that day): only the rare
+        rows whose prefix is known (replays) or whose day is not held are looked up in DuckDB,
+        on the full id. Only this process writes, under ``_write_lock``, so nothing can be
+        stored between that look-up and the insert."""
+        count = table.num_rows
+        if not count:
             return 0
-        columns: list[list[Any]] = [
-            rows.tenant_ids[lo:hi],
-            times,
-            [_key(event_id) for event_id in rows.event_ids[lo:hi]],
-            rows.event_ids[lo:hi],
-            rows.received[lo:hi],
-            rows.source_types[lo:hi],
-            rows.sources[lo:hi],
-            rows.fields[lo:hi],
-            rows.raws[lo:hi],
-        ]
-        first, last = _from_micros(min(times)).date(), _from_micros(max(times)).date()
-        row = cursor.execute(_INSERT, [*columns, len(times), first, last]).fetchone()
+        tenants: list[int] = table["tenant_id"].to_pylist()
+        prefixes: list[int] = table["key_hi"].to_pylist()
+        days: list[int] = table["ts"].cast(pa.date32()).cast(pa.int32()).to_pylist()
+        skip: list[int] = []
+        check: list[int] = []
+        firsts: dict[tuple[int, int], list[int]] = {}
+        ids: list[str] | None = None
+        held: dict[int, dict[int, set[int]] | None] = {}
+        for pos, (tenant, day, prefix) in enumerate(zip(tenants, days, prefixes, strict=True)):
+            earlier = firsts.setdefault((tenant, prefix), [pos])
+            if earlier[0] != pos:  # the same prefix earlier in the chunk: compare the ids
+                ids = ids if ids is not None else table["event_id"].to_pylist()
+                if any(ids[e] == ids[pos] for e in earlier):
+                    skip.append(pos)
+                    continue
+                earlier.append(pos)
+            if day in held:
+                known = held[day]
+            else:
+                known = held[day] = self._known_keys(cursor, day)
+            if known is None or prefix in known.get(tenant, ()):
+                check.append(pos)
+        # The fields are orjson's output: typed JSON, DuckDB stores them without a re-parse.
+        fields = pa.chunked_array(
+            [pa.ExtensionArray.from_storage(_JSON, c) for c in table["fields"].chunks], _JSON
+        )
+        batch = table.append_column("pos", _positions(count)).set_column(_FIELDS, "fields", fields)
+        cursor.register("batch", batch)
+        try:
+            if check:
+                first, last = min(days[p] for p in check), max(days[p] for p in check)
+                params = {"check": check, "first": _day(first), "last": _day(last)}
+                skip += [pos for (pos,) in cursor.execute(_STORED, params).fetchall()]
+            row = cursor.execute(_INSERT, [skip]).fetchone()
+        except BaseException:
+            self._forget()  # whatever was stored, the next batch reads it again
+            raise
+        finally:
+            cursor.unregister("batch")
+        skipped = set(skip)
+        for pos, (tenant, day, prefix) in enumerate(zip(tenants, days, prefixes, strict=True)):
+            known = held[day]
+            if known is not None and pos not in skipped:
+                known.setdefault(tenant, set()).add(prefix)
+                self._known_count += 1
+        self._evict()
         return int(row[0]) if row else 0
+
+    def _known_keys(
+        self, cursor: duckdb.DuckDBPyConnection, day: int
+    ) -> dict[int, set[int]] | None:
+        """The id prefixes stored on ``day`` (days since the epoch) per tenant, read once into
+        :attr:`_known`; None for a day too large to hold (its rows are looked up in DuckDB)."""
+        known = self._known.get(day)
+        if known is not None:
+            self._known.move_to_end(day)
+            return known
+        if day in self._too_large:
+            return None
+        on = _day(day)
+        stored = int(cursor.execute(_DAY_COUNT, [on]).fetchall()[0][0])
+        if stored > self.known_keys // 2:
+            self._too_large.add(day)
+            return None
+        loaded: dict[int, set[int]] = {}
+        stored_keys: pa.Table = cursor.sql(_DAY_KEYS, params=[on]).to_arrow_table()
+        for tenant, prefix in zip(*(c.to_pylist() for c in stored_keys.columns), strict=True):
+            loaded.setdefault(tenant, set()).add(prefix)
+        self._known[day] = loaded
+        self._known_count += stored
+        self._evict(keep=day)
+        return loaded
+
+    def _evict(self, keep: int | None = None) -> None:
+        """Forget the least recently used days while more ids than :attr:`known_keys` are
+        held (a day that outgrew half of it is left to DuckDB from then on)."""
+        for day in list(self._known):
+            if self._known_count <= self.known_keys:
+                break
+            if day == keep:
+                continue
+            size = sum(map(len, self._known.pop(day).values()))
+            self._known_count -= size
+            if size > self.known_keys // 2:
+                self._too_large.add(day)
+
+    def _forget(self) -> None:
+        """Drop every held id (they are read again from the store when needed)."""
+        self._known.clear()
+        self._known_count = 0
+        self._too_large.clear()
 
     def purge(self, tenant_id: int, before: date, received_before: datetime) -> int:
         self._writable()
@@ -273,6 +374,7 @@ class DuckDbEventStore:
             ).fetchone()
             deleted = int(row[0]) if row else 0
             if deleted:
+                self._forget()  # held ids of deleted events would only cost look-ups: free them
                 cursor.execute("CHECKPOINT")
         return deleted
 

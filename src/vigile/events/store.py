@@ -15,7 +15,6 @@ on the same day only.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
@@ -24,6 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 import orjson
+import pyarrow as pa  # type: ignore[import-untyped]
 
 from vigile.events.query import Condition
 from vigile.pagination import PageRequest
@@ -106,42 +106,158 @@ def verify(event: Event) -> bool:
     return content_hash(event.raw) == event.event_id
 
 
-@dataclass(slots=True)
-class EventRows:
-    """A batch of events in columns (times in UTC microseconds, fields as JSON text).
+PROMOTED = (
+    "EventID",
+    "Channel",
+    "Computer",
+    "Provider_Name",
+    "Image",
+    "CommandLine",
+    "ParentImage",
+    "ParentCommandLine",
+    "OriginalFileName",
+    "User",
+    "TargetFilename",
+    "TargetObject",
+    "SourceIp",
+    "DestinationIp",
+    "DestinationHostname",
+    "QueryName",
+)
+"""The fields Sigma rules use most: a backend keeps their text in columns of their own, the
+text a JSON condition would read (see :class:`EventRows`)."""
 
-    Built where the events are decoded anyway (the detection processes) so that the writer
-    hands a batch to its backend without one Python object per event: the same content as
-    :class:`Event` values, validated by the code that builds it (ids are content hashes).
+ROWS_SCHEMA = pa.schema(
+    [
+        ("tenant_id", pa.int32()),
+        ("key_hi", pa.int64()),
+        ("key_lo", pa.uint64()),
+        ("event_id", pa.string()),
+        ("ts", pa.timestamp("us")),
+        ("received_at", pa.timestamp("us")),
+        ("source_type", pa.string()),
+        ("source", pa.string()),
+        *((f"f_{name}", pa.large_string()) for name in PROMOTED),
+        ("from_json", pa.uint32()),
+        ("fields", pa.large_string()),
+        ("raw", pa.large_string()),
+    ]
+)
+"""The columns of :meth:`EventRows.to_arrow`: ``key_hi``/``key_lo`` are the id's first 128
+bits as a signed 128-bit integer (``key_hi * 2**64 + key_lo``); times are UTC microseconds;
+``f_<name>`` is the text of a :data:`PROMOTED` field, ``NULL`` when absent or null, unless bit
+``i`` of ``from_json`` is set: then the value is a number or a structure whose JSON text only
+the backend's JSON functions render exactly, and ``f_<PROMOTED[i]>`` must be read from
+``fields`` (JSON text, as produced by orjson)."""
+
+_MASK64 = (1 << 64) - 1
+_HALF64 = 1 << 63
+
+
+class EventRows:
+    """A batch of events in columns, built where the events are decoded anyway (the detection
+    processes) so that the writer's process does no work per event.
+
+    :meth:`add` (or :meth:`append`) does all the per-row work: the fields serialised, promoted
+    fields' text extracted, times as integers, the id's key. A batch pickles as Arrow IPC
+    buffers (one per appended run), so unpickling it in the writer's process is a copy of a few
+    buffers, not thousands of ``str`` objects, and :meth:`to_arrow` hands a backend columns it
+    scans without per-value conversion. Validated like :class:`Event` by the code that builds
+    it (ids are content hashes).
     """
 
-    tenant_ids: list[int] = field(default_factory=list)
-    event_ids: list[str] = field(default_factory=list)
-    times: list[int] = field(default_factory=list)
-    received: list[int] = field(default_factory=list)
-    source_types: list[str] = field(default_factory=list)
-    sources: list[str] = field(default_factory=list)
-    fields: list[str] = field(default_factory=list)
-    raws: list[str] = field(default_factory=list)
+    __slots__ = ("_batches", "_columns")
+
+    def __init__(self) -> None:
+        self._batches: list[pa.RecordBatch] = []
+        self._columns: list[list[Any]] = [[] for _ in ROWS_SCHEMA]
 
     def __len__(self) -> int:
-        return len(self.event_ids)
+        held: int = sum(b.num_rows for b in self._batches)
+        return held + len(self._columns[0])
+
+    def add(
+        self,
+        tenant_id: int,
+        event_id: str,
+        time_us: int,
+        received_us: int,
+        source_type: str,
+        source: str,
+        fields: Mapping[str, FieldValue],
+        raw: str,
+    ) -> None:
+        """Add one event from plain values (times in UTC microseconds, see :func:`micros`)."""
+        if not EVENT_ID_PATTERN.match(event_id):
+            raise ValueError("event_id must be 64 lower-case hex digits")
+        fields = fields if type(fields) is dict else dict(fields)
+        text = orjson.dumps(fields).decode()  # raises on values JSON cannot hold, as before
+        prefix = int(event_id[:32], 16)
+        columns = self._columns
+        columns[0].append(tenant_id)
+        columns[1].append((prefix >> 64) - _HALF64)
+        columns[2].append(prefix & _MASK64)
+        columns[3].append(event_id)
+        columns[4].append(time_us)
+        columns[5].append(received_us)
+        columns[6].append(source_type)
+        columns[7].append(source)
+        from_json = 0
+        promoted: list[str | None] = [None] * len(PROMOTED)
+        for name in _PROMOTED_NAMES.intersection(fields):  # usually a few of them
+            value = fields[name]
+            kind = type(value)
+            if kind is str:
+                promoted[_PROMOTED_INDEX[name]] = value  # type: ignore[assignment]
+            elif kind is bool:
+                promoted[_PROMOTED_INDEX[name]] = "true" if value else "false"
+            elif kind is int:
+                promoted[_PROMOTED_INDEX[name]] = str(value)
+            elif value is not None:  # float, list, dict, subclasses: only the backend's JSON
+                from_json |= 1 << _PROMOTED_INDEX[name]  # functions render them exactly
+        for i, value in enumerate(promoted, 8):
+            columns[i].append(value)
+        columns[_FROM_JSON].append(from_json)
+        columns[_FROM_JSON + 1].append(text)
+        columns[_FROM_JSON + 2].append(raw)
 
     def append(self, event: Event) -> None:
-        """Add one event (its fields serialised here)."""
-        self.tenant_ids.append(event.tenant_id)
-        self.event_ids.append(event.event_id)
-        self.times.append(micros(event.time))
-        self.received.append(micros(event.received_at))
-        self.source_types.append(event.source_type)
-        self.sources.append(event.source)
-        self.fields.append(orjson.dumps(dict(event.fields)).decode())
-        self.raws.append(event.raw)
+        """Add one event (see :meth:`add`)."""
+        self.add(
+            event.tenant_id,
+            event.event_id,
+            micros(event.time),
+            micros(event.received_at),
+            event.source_type,
+            event.source,
+            event.fields,
+            event.raw,
+        )
+
+    def _seal(self) -> None:
+        """Turn the rows added since the last call into an Arrow record batch."""
+        if self._columns[0]:
+            arrays = [
+                pa.array(values, type=column.type)
+                for values, column in zip(self._columns, ROWS_SCHEMA, strict=True)
+            ]
+            self._batches.append(pa.RecordBatch.from_arrays(arrays, schema=ROWS_SCHEMA))
+            self._columns = [[] for _ in ROWS_SCHEMA]
 
     def extend(self, other: EventRows) -> None:
-        """Add the rows of ``other`` after these."""
-        for column in dataclasses.fields(self):
-            getattr(self, column.name).extend(getattr(other, column.name))
+        """Add the rows of ``other`` after these (no copy of the values)."""
+        self._seal()
+        other._seal()
+        self._batches.extend(other._batches)
+
+    def to_arrow(self) -> pa.Table:
+        """The rows as an Arrow table of :data:`ROWS_SCHEMA`, in the order they were added."""
+        self._seal()
+        return pa.Table.from_batches(self._batches, schema=ROWS_SCHEMA)
+
+    def __reduce__(self) -> tuple[Any, tuple[list[bytes]]]:
+        self._seal()
+        return _rows_from_ipc, ([b.serialize().to_pybytes() for b in self._batches],)
 
     @classmethod
     def of(cls, events: Sequence[Event]) -> EventRows:
@@ -149,6 +265,18 @@ class EventRows:
         for event in events:
             rows.append(event)
         return rows
+
+
+_FROM_JSON = 8 + len(PROMOTED)
+_PROMOTED_NAMES = frozenset(PROMOTED)
+_PROMOTED_INDEX = {name: i for i, name in enumerate(PROMOTED)}
+
+
+def _rows_from_ipc(buffers: list[bytes]) -> EventRows:
+    """Unpickle :class:`EventRows`: the Arrow arrays point into ``buffers`` (no copy)."""
+    rows = EventRows()
+    rows._batches = [pa.ipc.read_record_batch(pa.py_buffer(b), ROWS_SCHEMA) for b in buffers]
+    return rows
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -1,0 +1,178 @@
+"""EventRows (the live pipeline's batches) and the store's deduplication of them."""
+
+from __future__ import annotations
+
+import pickle
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.events.factory import T0, make_event
+from vigile.events import duckdb_store
+from vigile.events.duckdb_store import DuckDbEventStore
+from vigile.events.store import PROMOTED, Event, EventRows, FieldValue, micros
+
+DAY = timedelta(days=1)
+
+
+def rows_of(*events: Event) -> EventRows:
+    rows = EventRows()
+    for event in events:
+        rows.add(
+            event.tenant_id,
+            event.event_id,
+            micros(event.time),
+            micros(event.received_at),
+            event.source_type,
+            event.source,
+            event.fields,
+            event.raw,
+        )
+    return rows
+
+
+def with_id(event: Event, event_id: str, **changes: Any) -> Event:
+    """``event`` under another id (the store does not recompute ids: only its key matters)."""
+    values = {**event.__dict__, "event_id": event_id, **changes}
+    return Event(**values)
+
+
+def test_add_with_plain_values_equals_append() -> None:
+    events = [make_event(1, n, CommandLine=f"cmd {n}", Ratio=0.5) for n in range(3)]
+    appended = EventRows.of(events)
+    assert rows_of(*events).to_arrow().equals(appended.to_arrow())
+    assert len(appended) == 3
+    with pytest.raises(ValueError):
+        EventRows().add(1, "not an id", 0, 0, "t", "s", {}, "raw")
+
+
+def test_rows_pickle_and_extend_in_order() -> None:
+    first = EventRows.of([make_event(1, n) for n in range(3)])
+    second = EventRows.of([make_event(2, n) for n in range(2)])
+    copy = pickle.loads(pickle.dumps(first))
+    assert copy.to_arrow().equals(first.to_arrow())
+    copy.extend(pickle.loads(pickle.dumps(second)))
+    copy.append(make_event(3, 0))
+    expected = EventRows.of(
+        [*(make_event(1, n) for n in range(3)), *(make_event(2, n) for n in range(2))]
+    )
+    expected.append(make_event(3, 0))
+    assert len(copy) == 6 and copy.to_arrow().equals(expected.to_arrow())
+
+
+promoted_values = st.one_of(
+    st.none(),
+    st.text(),
+    st.booleans(),
+    st.integers(min_value=-(2**63), max_value=2**64 - 1),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.lists(st.one_of(st.integers(-5, 5), st.text(max_size=3), st.floats(-2, 2)), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.integers(-5, 5), max_size=2),
+)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.dictionaries(st.sampled_from(PROMOTED), promoted_values), min_size=1))
+def test_promoted_columns_hold_what_a_json_condition_reads(
+    tmp_path_factory: pytest.TempPathFactory, values: list[dict[str, FieldValue]]
+) -> None:
+    store = DuckDbEventStore(tmp_path_factory.mktemp("promoted") / "events.duckdb")
+    events = [make_event(1, n, extra=fields) for n, fields in enumerate(values)]
+    assert store.add(events) == len(events)
+    columns = ", ".join(
+        f"{duckdb_store.field_expr(name)} IS NOT DISTINCT FROM "
+        f"json_extract_string(fields, '$.\"{name}\"')"
+        for name in PROMOTED
+    )
+    with store._cursor() as cursor:
+        checks = cursor.execute(f"SELECT {columns} FROM events").fetchall()
+    store.close()
+    assert checks and all(all(row) for row in checks)
+
+
+def test_round_trip_of_every_field_type_through_rows(store: DuckDbEventStore) -> None:
+    fields: dict[str, FieldValue] = {
+        "EventID": 2**63,
+        "Channel": "a\x00b ☃",
+        "Computer": None,
+        "Image": 1.5,
+        "User": ["x", 1, None],
+        "CommandLine": "",
+        "Elevated": False,
+    }
+    event = make_event(1, 0, extra=fields)
+    assert store.add_rows(rows_of(event)) == 1
+    assert store.get(1, event.event_id) == event
+    hits = store.search(
+        duckdb_store_query(1, ["Image=1.5", "EventID=9223372036854775808", 'User|contains="x"'])
+    )
+    assert hits.total == 1
+
+
+def duckdb_store_query(tenant_id: int, where: list[str]) -> Any:
+    from vigile.events.query import parse_conditions
+    from vigile.events.store import EventQuery
+
+    return EventQuery(frozenset({tenant_id}), T0 - DAY, T0 + DAY, parse_conditions(where))
+
+
+@pytest.mark.parametrize("known_keys", [duckdb_store.KNOWN_KEYS, 4, 0])
+def test_duplicates_are_skipped_whether_ids_are_held_or_not(
+    store_path: Path, known_keys: int
+) -> None:
+    """Held ids (the default), a budget smaller than a day (looked up in DuckDB), none."""
+    store = DuckDbEventStore(store_path, known_keys=known_keys)
+    days = [
+        [make_event(1, n, time=T0 - d * DAY + n * timedelta(minutes=1)) for n in range(6)]
+        for d in range(3)
+    ]
+    for batch in days:
+        assert store.add(batch) == 6
+    for batch in days:  # replays, mixed with a new event and duplicates inside the batch
+        fresh = make_event(2, 99, time=batch[0].time)
+        assert store.add([*batch[:3], fresh, fresh, *batch]) == 1
+    assert store.count() == 18 + 3
+    store.close()
+    again = DuckDbEventStore(store_path, known_keys=known_keys)  # nothing held after a restart
+    assert again.add([e for batch in days for e in batch]) == 0
+    again.close()
+
+
+def test_ids_sharing_a_64_bit_prefix_are_different_events(store: DuckDbEventStore) -> None:
+    base = make_event(1, 0)
+    twin = with_id(make_event(1, 1), base.event_id[:16] + "0" * 48)
+    other = with_id(make_event(1, 2), base.event_id[:32] + "f" * 32)  # same 128-bit key
+    assert store.add([base, twin, twin]) == 2
+    assert store.add([other, base, twin]) == 1
+    assert store.add([other]) == 0
+    assert [store.get(1, e.event_id) for e in (base, twin, other)] == [base, twin, other]
+
+
+def test_events_purged_can_be_stored_again(store: DuckDbEventStore) -> None:
+    old = [make_event(1, n, time=T0 - 10 * DAY, received_at=T0 - 10 * DAY) for n in range(3)]
+    assert store.add(old) == 3
+    assert store.purge(1, (T0 - 5 * DAY).date(), received_before=T0) == 3
+    assert store.add(old) == 3 and store.add(old) == 0
+
+
+def test_a_failed_insert_leaves_no_stale_held_id(
+    store: DuckDbEventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batch = [make_event(1, n) for n in range(4)]
+    monkeypatch.setattr(duckdb_store, "_INSERT", "INSERT INTO no_such_table VALUES (?)")
+    with pytest.raises(duckdb.Error):
+        store.add(batch)
+    monkeypatch.undo()
+    assert store.add(batch) == 4 and store.add(batch) == 0
+
+
+def test_times_before_1970_are_stored_on_their_day(store: DuckDbEventStore) -> None:
+    zero = datetime(1601, 1, 1, tzinfo=UTC)  # the zero of Windows FILETIME
+    event = make_event(1, 0, time=zero, received_at=T0)
+    assert store.add([event]) == 1 and store.add([event]) == 0
+    assert store.days(1) == [zero.date()]
