@@ -1,0 +1,79 @@
+"""The worker's alerts for a batch of hits: marks once per (tenant, event, rule), alert ids
+in the marks, replays that raise nothing, a failing hit that does not block the others."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import func, select
+
+from tests.ingest.test_worker import RULE, sysmon
+from tests.web.conftest import build_world
+from vigile.alerts.models import Alert, AlertEvent
+from vigile.audit import service as audit
+from vigile.config import Settings
+from vigile.db import make_engine, make_sessionmaker
+from vigile.detection.engine import ruleset_from_yaml
+from vigile.detection.model import Rule
+from vigile.ingest.detect import Detector, Hit, analyse
+from vigile.ingest.intake import Incoming, parse_batch
+from vigile.ingest.models import DetectionMark
+from vigile.ingest.worker import Worker
+
+# A second rule matching the same events (another alert per event, keyed by the same host).
+OTHER_RULE = RULE.replace(
+    "11111111-2222-3333-4444-555555555555", "22222222-3333-4444-5555-666666666666"
+)
+OTHER_RULE = OTHER_RULE.replace("Whoami execution", "Whoami again")
+MISSING_TENANT = 999_999
+
+
+def _hits(
+    worker: Worker, tenants: list[int], events: list[dict[str, Any]], clock: Callable[[], datetime]
+) -> list[tuple[Hit, Rule]]:
+    """The hits of ``events`` sent by each tenant, as the worker gets them."""
+    incoming = [Incoming(orjson.dumps(e)) for e in events]
+    envelopes = parse_batch(incoming, receiver="test", received_at=clock()).accepted
+    records = [(tenant, env.encode()) for tenant in tenants for env in envelopes]
+    rules = worker.detector.ruleset.rules
+    return [(hit, rules[hit.rule]) for hit in analyse(worker.detector.ruleset, records).hits]
+
+
+def test_marks_and_alerts_once_a_failing_hit_aside(
+    settings: Settings, clock: Callable[[], datetime]
+) -> None:
+    world = build_world(settings, clock)
+    alpha, beta = world.tenant_ids["alpha"], world.tenant_ids["beta"]
+    engine = make_engine(settings.effective_database_url)
+    sessions = make_sessionmaker(engine)
+    detector = Detector(ruleset_from_yaml([RULE, OTHER_RULE]))
+    none: Any = None
+    worker = Worker(none, none, sessions, detector, clock)
+    try:
+        events = [sysmon(i) for i in range(4)]
+        hits = _hits(worker, [alpha, MISSING_TENANT, beta], events, clock)
+        assert len(hits) == 3 * 4 * 2  # every event matches both rules, for each tenant
+        counts = worker._raise_all(hits + hits[:5])  # repeated hits count once
+        # Per tenant and rule, events of hosts ws0 and ws1: two alerts, each joined once.
+        assert {s.value: n for s, n in counts.items()} == {"created": 8, "joined": 8}
+        assert worker._raise_all(hits) == {}  # a replay: nothing new
+        with sessions() as session:
+            marks = session.execute(
+                select(DetectionMark.tenant_id, DetectionMark.rule_id, DetectionMark.alert_id)
+            ).all()
+            alerts = {a.id: a for a in session.scalars(select(Alert))}
+            assert len(marks) == 16 and {t for t, _, _ in marks} == {alpha, beta}
+            for tenant, rule_id, alert_id in marks:  # each mark names its alert
+                assert alert_id is not None
+                assert (alerts[alert_id].tenant_id, alerts[alert_id].rule_id) == (tenant, rule_id)
+            assert sorted(a.match_count for a in alerts.values()) == [2] * 8
+            raised = session.scalar(select(func.count()).select_from(AlertEvent))
+            assert raised == len(alerts) == 8  # one timeline row per created alert
+            count, problems = audit.verify(session)
+            assert problems == [] and count >= 8
+    finally:
+        worker.close()
+        engine.dispose()
