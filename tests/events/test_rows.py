@@ -121,11 +121,12 @@ def duckdb_store_query(tenant_id: int, where: list[str]) -> Any:
     return EventQuery(frozenset({tenant_id}), T0 - DAY, T0 + DAY, parse_conditions(where))
 
 
-@pytest.mark.parametrize("known_keys", [duckdb_store.KNOWN_KEYS, 4, 0])
+@pytest.mark.parametrize("known_keys", [duckdb_store.KNOWN_KEYS, 12, 8, 4, 0])
 def test_duplicates_are_skipped_whether_ids_are_held_or_not(
     store_path: Path, known_keys: int
 ) -> None:
-    """Held ids (the default), a budget smaller than a day (looked up in DuckDB), none."""
+    """Held ids (the default), budgets for two days, one day (the others evicted), less
+    than a day (looked up in DuckDB), none."""
     store = DuckDbEventStore(store_path, known_keys=known_keys)
     days = [
         [make_event(1, n, time=T0 - d * DAY + n * timedelta(minutes=1)) for n in range(6)]
