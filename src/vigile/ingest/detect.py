@@ -25,8 +25,7 @@ from vigile.assets.discovery import observations
 from vigile.assets.types import Observation
 from vigile.detection.engine import LogSource, RuleSet
 from vigile.detection.model import Rule
-from vigile.events.store import Event as StoredEvent
-from vigile.events.store import EventRows
+from vigile.events.store import EventRows, micros
 from vigile.ingest.envelope import MAGIC, Envelope, Spooled
 from vigile.ingest.gc_tuning import tune_collector
 from vigile.ingest.parsers.model import Event, ParseError
@@ -61,18 +60,19 @@ Assets = dict[int, set[Observation]]
 """The assets named by a batch's events, per tenant id."""
 
 
-def stored_event(tenant_id: int, env: Envelope) -> StoredEvent:
-    """The event store's copy of a spooled event."""
+def add_stored(rows: EventRows, tenant_id: int, env: Envelope) -> None:
+    """Add the event store's copy of a spooled event to ``rows`` (plain values: no
+    intermediate :class:`~vigile.events.store.Event` to build and validate per event)."""
     ev = env.event
-    return StoredEvent(
-        tenant_id=tenant_id,
-        event_id=env.id,
-        time=ev.timestamp,
-        received_at=env.received_at,
-        source_type=ev.source_type,
-        source=f"{env.receiver}:{ev.host}" if ev.host else env.receiver,
-        fields=ev.fields,
-        raw=ev.raw.decode("utf-8", errors="replace"),
+    rows.add(
+        tenant_id,
+        env.id,
+        micros(ev.timestamp),
+        micros(env.received_at),
+        ev.source_type,
+        f"{env.receiver}:{ev.host}" if ev.host else env.receiver,
+        ev.fields,
+        ev.raw.decode("utf-8", errors="replace"),
     )
 
 
@@ -155,7 +155,7 @@ def analyse(ruleset: RuleSet, records: Sequence[tuple[int, bytes]]) -> Matched:
             # retrying, so the worker logs and skips it rather than blocking the spool.
             out.unreadable.append(position)
     for tenant_id, env in decoded:
-        out.rows.append(stored_event(tenant_id, env))
+        add_stored(out.rows, tenant_id, env)
         # The assets of the event are those of its evidence (the added id names none).
         assets = flat_event_assets(env.event.fields)
         out.assets.setdefault(tenant_id, set()).update(observations(assets))
