@@ -71,9 +71,11 @@ def _options(received_at: datetime, max_record_bytes: int) -> ParseOptions:
     return ParseOptions(received_at=received_at, max_record_bytes=max_record_bytes)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Spooled:
-    """An admitted record as it waits in the spool: raw, and what parsing it needs."""
+    """An admitted record as it waits in the spool: raw, and what parsing it needs (not
+    frozen: one is built per record on both sides, and a frozen dataclass's ``__init__``
+    costs a ``object.__setattr__`` call per field)."""
 
     id: str
     receiver: str
