@@ -6,12 +6,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from vigile.scan.readers import EVTX_MAGIC, InputError, WorkUnit, discover, file_kind
-from vigile.scan.service import ScanError, make_batches, plan, plan_sized
+from vigile.scan.service import ScanError, make_batches, plan, plan_sized, utc_iso
 
 
 def _inputs(root: Path) -> None:
@@ -134,3 +135,32 @@ def test_batches_from_known_sizes(tmp_path: Path) -> None:
     _inputs(tmp_path)
     units, sizes, _ = plan_sized([tmp_path])
     assert make_batches(units, 2, sizes) == make_batches(units, 2)
+
+
+def _plain_utc_iso(value: str) -> str | None:
+    """utc_iso of one value by the general conversion (no canonical-form shortcut)."""
+    try:
+        dt = datetime.fromisoformat(value.replace(" ", "T", 1))
+    except ValueError:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2019-04-27T15:57:25.868863Z",  # the EVTX form: returned as is
+        "2019-04-27T15:57:25.000000Z",  # zero microseconds: isoformat drops them
+        "2019-04-27T15:57:25.100000Z",
+        "2019-02-30T15:57:25.868863Z",  # canonical-looking but invalid: not a time
+        "2019-04-27T25:57:25.868863Z",
+        "2019-04-27 15:57:25.868863",  # no zone: UTC
+        "2019-04-27T17:57:25.868863+02:00",  # another offset: converted
+        "2019-04-27T15:57:25Z",
+        "not a time",
+    ],
+)
+def test_utc_iso_shortcut_equals_the_conversion(value: str) -> None:
+    assert utc_iso({"SystemTime": value}) == _plain_utc_iso(value)

@@ -23,6 +23,7 @@ import csv
 import gc
 import io
 import multiprocessing
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -100,6 +101,11 @@ class Part:
 
 
 _TIME_FIELDS = ("SystemTime", "TimeCreated", "UtcTime", "@timestamp", "timestamp", "EventTime")
+# The form of every EVTX SystemTime, already what utc_iso returns for it (when valid) unless
+# its microseconds are zero (isoformat then leaves them out).
+_CANONICAL_UTC = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.(?!000000)[0-9]{6}Z"
+).fullmatch
 
 
 def utc_iso(fields: dict[str, Any]) -> str | None:
@@ -111,6 +117,8 @@ def utc_iso(fields: dict[str, Any]) -> str | None:
                 dt = datetime.fromisoformat(value.replace(" ", "T", 1))
             except ValueError:
                 continue
+            if _CANONICAL_UTC(value) is not None:
+                return value  # valid (parsed) and already canonical
             if dt.tzinfo is None:
                 dt = dt.replace(tzinfo=UTC)  # EVTX and Sysmon UtcTime are UTC
             return dt.astimezone(UTC).isoformat().replace("+00:00", "Z")
