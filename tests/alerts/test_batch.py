@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.alerts.conftest import EVENT, MORNING, OP, detection, tenant_id
@@ -200,3 +200,38 @@ def test_a_batch_raises_as_one_by_one(
     assert {RaiseStatus.CREATED, RaiseStatus.JOINED, RaiseStatus.SUPPRESSED} <= set(statuses)
     assert {"NotFound", "InvalidInput"} <= set(statuses)
     assert _run(db, fake_clock, how) == expected
+
+
+def test_batch_reads_search_indexes_on_sqlite(
+    db: sessionmaker[Session], fake_clock: FakeClock, db_url: str
+) -> None:
+    """Every read of alerts and evidence searches an index: SQLite scans the whole table
+    for a row-value IN list, each batch slower as the tables grow."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("SQLite query plans")
+    _prior(db, fake_clock)
+    reads: list[tuple[str, Any]] = []
+    engine = db.kw["bind"]
+
+    def capture(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            reads.append((statement, params))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        with db() as session:
+            session.begin()
+            _batched(session, _batch(session), fake_clock)
+            session.rollback()
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    big = ("alerts", "alert_evidence")
+    seen: set[str] = set()
+    with engine.connect() as connection:
+        for statement, params in reads:
+            plan = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params).all()
+            for *_, detail in plan:
+                table = detail.split()[1] if detail.startswith(("SCAN", "SEARCH")) else ""
+                seen.add(table)
+                assert not (detail.startswith("SCAN") and table in big), (statement, plan)
+    assert set(big) <= seen  # both were read (guards the test itself)

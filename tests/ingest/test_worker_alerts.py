@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import event, func, select
 
 from tests.ingest.test_worker import RULE, sysmon
 from tests.web.conftest import build_world
@@ -74,6 +75,47 @@ def test_marks_and_alerts_once_a_failing_hit_aside(
             assert raised == len(alerts) == 8  # one timeline row per created alert
             count, problems = audit.verify(session)
             assert problems == [] and count >= 8
+    finally:
+        worker.close()
+        engine.dispose()
+
+
+def test_batch_reads_search_indexes_on_sqlite(
+    settings: Settings, clock: Callable[[], datetime]
+) -> None:
+    """The marks, alerts and evidence a batch reads are found by index searches, never a
+    scan of those tables (they grow with every batch)."""
+    url = settings.effective_database_url
+    if not url.startswith("sqlite"):
+        pytest.skip("SQLite query plans")
+    world = build_world(settings, clock)
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    none: Any = None
+    worker = Worker(none, none, sessions, Detector(ruleset_from_yaml([RULE, OTHER_RULE])), clock)
+    reads: list[tuple[str, Any]] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            reads.append((statement, params))
+
+    try:
+        tenant = world.tenant_ids["alpha"]
+        worker._raise_all(_hits(worker, [tenant], [sysmon(i) for i in range(4)], clock))
+        event.listen(engine, "before_cursor_execute", capture)
+        worker._raise_all(_hits(worker, [tenant], [sysmon(i) for i in range(4, 8)], clock))
+        event.remove(engine, "before_cursor_execute", capture)
+        big = {"ingest_detections", "alerts", "alert_evidence"}
+        seen: set[str] = set()
+        with engine.connect() as connection:
+            for statement, params in reads:
+                plan = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)
+                for *_, detail in plan.all():
+                    words = detail.split()
+                    if words[0] in ("SCAN", "SEARCH"):
+                        seen.add(words[1])
+                        assert not (words[0] == "SCAN" and words[1] in big), (statement, detail)
+        assert big <= seen  # all were read (guards the test itself)
     finally:
         worker.close()
         engine.dispose()
