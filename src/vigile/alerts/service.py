@@ -258,10 +258,11 @@ def raise_many(
     exceptions, service terms and the open alerts of the batch's dedup keys (with how many
     events they keep, and which of the batch's) are read once; new alerts, their evidence
     and timeline rows are inserted together and the joined alerts updated together, with
-    Core statements (no ORM object per row); each created alert still gets its timeline
-    row and its audit entry. A detection that cannot be raised (tenant gone, invalid time)
-    gets its error in the result instead. Alert objects already loaded in ``session`` are
-    not refreshed (:func:`raise_alerts` loads them afresh)."""
+    Core statements or the driver's executemany (no ORM object per row); each created
+    alert still gets its timeline row and its audit entry. A detection that cannot be
+    raised (tenant gone, invalid time) gets its error in the result instead. Alert objects
+    already loaded in ``session`` are not refreshed (:func:`raise_alerts` loads them
+    afresh)."""
     policy = policy or AlertPolicy()
     scope.require_provider()
     session.flush()  # the caller's pending changes, before the Core reads below
