@@ -47,6 +47,7 @@ from typing import Any
 import duckdb
 import orjson
 import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from vigile.config import Settings
 from vigile.errors import VigileError
@@ -142,6 +143,24 @@ def _positions(count: int) -> pa.Array:
 def _day(days: int) -> date:
     """The date ``days`` days after the Unix epoch."""
     return _EPOCH.date() + timedelta(days=days)
+
+
+def _later_copies(table: pa.Table) -> list[int]:
+    """Positions of the rows of ``table`` whose (tenant, id) an earlier row has."""
+    tenants: list[int] = table["tenant_id"].to_pylist()
+    prefixes: list[int] = table["key_hi"].to_pylist()
+    firsts: dict[tuple[int, int], list[int]] = {}
+    ids: list[str] | None = None
+    later: list[int] = []
+    for pos, tenant_prefix in enumerate(zip(tenants, prefixes, strict=True)):
+        earlier = firsts.setdefault(tenant_prefix, [pos])
+        if earlier[0] != pos:  # the same prefix earlier in the chunk: compare the ids
+            ids = ids if ids is not None else table["event_id"].to_pylist()
+            if any(ids[e] == ids[pos] for e in earlier):
+                later.append(pos)
+            else:
+                earlier.append(pos)
+    return later
 
 
 def _key(event_id: str) -> int:
@@ -281,28 +300,27 @@ class DuckDbEventStore:
         count = table.num_rows
         if not count:
             return 0
-        tenants: list[int] = table["tenant_id"].to_pylist()
-        prefixes: list[int] = table["key_hi"].to_pylist()
-        days: list[int] = table["ts"].cast(pa.date32()).cast(pa.int32()).to_pylist()
-        skip: list[int] = []
+        # Vectorised: per (day, tenant) of the chunk, one C-level set intersection with the
+        # held prefixes; Python touches the rows of a replay only.
+        days = table["ts"].combine_chunks().cast(pa.date32()).cast(pa.int32())
+        tenants = table["tenant_id"].combine_chunks()
+        prefixes = table["key_hi"].combine_chunks()
+        skip = _later_copies(table) if pc.count_distinct(prefixes).as_py() < count else []
         check: list[int] = []
-        firsts: dict[tuple[int, int], list[int]] = {}
-        ids: list[str] | None = None
-        held: dict[int, dict[int, set[int]] | None] = {}
-        for pos, (tenant, day, prefix) in enumerate(zip(tenants, days, prefixes, strict=True)):
-            earlier = firsts.setdefault((tenant, prefix), [pos])
-            if earlier[0] != pos:  # the same prefix earlier in the chunk: compare the ids
-                ids = ids if ids is not None else table["event_id"].to_pylist()
-                if any(ids[e] == ids[pos] for e in earlier):
-                    skip.append(pos)
-                    continue
-                earlier.append(pos)
-            if day in held:
-                known = held[day]
-            else:
-                known = held[day] = self._known_keys(cursor, day)
-            if known is None or prefix in known.get(tenant, ()):
-                check.append(pos)
+        learnt: list[tuple[int, int, list[int]]] = []
+        groups = pa.table({"d": days, "t": tenants}).group_by(["d", "t"]).aggregate([])
+        for day, tenant in zip(groups["d"].to_pylist(), groups["t"].to_pylist(), strict=True):
+            rows = pc.and_(pc.equal(days, day), pc.equal(tenants, tenant))
+            known = self._known_keys(cursor, day)
+            if known is None:
+                check += pc.indices_nonzero(rows).to_pylist()
+                continue
+            group: list[int] = prefixes.filter(rows).to_pylist()
+            seen = known.get(tenant, set()).intersection(group)
+            if seen:
+                again = pc.is_in(prefixes, value_set=pa.array(list(seen), pa.int64()))
+                check += pc.indices_nonzero(pc.and_(rows, again)).to_pylist()
+            learnt.append((day, tenant, group))
         # The fields are orjson's output: typed JSON, DuckDB stores them without a re-parse.
         fields = pa.chunked_array(
             [pa.ExtensionArray.from_storage(_JSON, c) for c in table["fields"].chunks], _JSON
@@ -311,8 +329,8 @@ class DuckDbEventStore:
         cursor.register("batch", batch)
         try:
             if check:
-                first, last = min(days[p] for p in check), max(days[p] for p in check)
-                params = {"check": check, "first": _day(first), "last": _day(last)}
+                span = pc.min_max(days.take(check)).as_py()
+                params = {"check": check, "first": _day(span["min"]), "last": _day(span["max"])}
                 skip += [pos for (pos,) in cursor.execute(_STORED, params).fetchall()]
             row = cursor.execute(_INSERT, [skip]).fetchone()
         except BaseException:
@@ -320,12 +338,15 @@ class DuckDbEventStore:
             raise
         finally:
             cursor.unregister("batch")
-        skipped = set(skip)
-        for pos, (tenant, day, prefix) in enumerate(zip(tenants, days, prefixes, strict=True)):
-            known = self._known.get(day)  # None if not held, or evicted meanwhile
-            if known is not None and pos not in skipped:
-                known.setdefault(tenant, set()).add(prefix)
-                self._known_count += 1
+        # Hold the chunk's prefixes (those of skipped rows are held already, or are a stored
+        # row's of the chunk: a superset only costs a look-up).
+        for day, tenant, group in learnt:
+            known = self._known.get(day)  # None if evicted meanwhile
+            if known is not None:
+                mine = known.setdefault(tenant, set())
+                size = len(mine)
+                mine.update(group)
+                self._known_count += len(mine) - size
         self._evict()
         return int(row[0]) if row else 0
 
