@@ -10,7 +10,8 @@ JSON fields column (``CmdCopy`` is ``CommandLine`` kept in JSON only), regex, ``
 event: batches of ``--batch`` (5,000) realistic events (corpus EVTX records as JSON, each a
 distinct copy) built into ``EventRows`` and pickled as the detection processes do, then, timed,
 unpickled and stored (``add_rows``) into a store already holding ``--events`` (1,000,000)
-events of the same day: CPU (all threads of the process) and wall µs per event, then a replay.
+events of the same day: CPU (all threads of the process) and wall µs per event, then a replay
+and the first batch after a restart (when the writer reads the day's stored ids).
 
 Usage: ``python bench/events.py [--events N] [--batch B] [--dir PATH] [--keep]
 [--corpus [--measure M]]``.
@@ -147,7 +148,7 @@ def corpus_insert(args: argparse.Namespace, workdir: Path) -> None:
     start = time.process_time()
     blobs: list[bytes] = []
     base = args.events
-    for b in range(args.measure):
+    for b in range(args.measure + 1):  # the last one after a restart
         first = base + b * args.batch
         events = [
             make(n, day + timedelta(hours=20, milliseconds=(n - base) * 50))
@@ -157,7 +158,8 @@ def corpus_insert(args: argparse.Namespace, workdir: Path) -> None:
         for event in events:
             rows.append(event)
         blobs.append(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL))
-    built = (time.process_time() - start) * 1e6 / (args.measure * args.batch)
+    cold = blobs.pop()
+    built = (time.process_time() - start) * 1e6 / ((args.measure + 1) * args.batch)
     size = sum(map(len, blobs)) / (args.measure * args.batch)
     print(f"detection side: {built:.1f} µs CPU/event to make, build and pickle rows; {size:,.0f} B")
 
@@ -180,6 +182,13 @@ def corpus_insert(args: argparse.Namespace, workdir: Path) -> None:
     cpu = (time.process_time() - cpu0) * 1e6 / args.batch
     wall = (time.perf_counter() - wall0) * 1e6 / args.batch
     print(f"replay of one batch: {again} added, {cpu:.1f} µs CPU/event, {wall:.1f} µs wall/event")
+    store.close()
+    store = DuckDbEventStore(workdir / "events.duckdb")
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    added = store.add_rows(pickle.loads(cold))
+    cpu = (time.process_time() - cpu0) * 1e3
+    wall = (time.perf_counter() - wall0) * 1e3
+    print(f"first batch after a restart: {added:,} added in {cpu:.0f} ms CPU, {wall:.0f} ms wall")
     store.close()
 
 

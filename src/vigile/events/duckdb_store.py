@@ -70,7 +70,7 @@ CHUNK = 50_000
 CHECKPOINT_WAL = "256MB"
 KNOWN_KEYS = 2_000_000
 """How many stored ids (64-bit prefixes) the writer keeps in memory to deduplicate without
-reading the stored rows: about 130 MB (CPython ints in sets, ~65 B each). A day with more
+reading the stored rows: about 160 MB (CPython ints in sets, ~78 B each). A day with more
 events than this is checked against its stored rows (a scan of the day per batch)."""
 _COLUMN = {name: f'"f_{name}"' for name in PROMOTED}
 _PATHS = "[" + ", ".join(f"'$.\"{name}\"'" for name in PROMOTED) + "]"
