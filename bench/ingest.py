@@ -335,7 +335,10 @@ def main() -> None:
             f"(detected + stored, {done - start:.1f} s)"
         )
 
-        half = min(ack_rate, processed_rate) / 2
+        # "Half that rate": half the 20,000 target when we sustain more than that, else half
+        # of what we sustain (offering more than we process would only measure back-pressure).
+        sustainable = min(ack_rate, processed_rate)
+        half = TARGET_RATE / 2 if sustainable > TARGET_RATE / 2 else sustainable / 2
         size = max(10, min(args.batch, int(half / 20)))  # ~20 requests/s in all
         pace = args.senders * size / half
         base = bench.committed()
@@ -347,7 +350,10 @@ def main() -> None:
         wait_until(lambda: bench.committed() >= base + sent, 900, "half-rate processing")
         offered = sent / (time.monotonic() - start)
         p50, p99 = pct(half_lat, 0.5) * 1e3, pct(half_lat, 0.99) * 1e3
-        print(f"\nbulk at half rate: {offered:,.0f} events/s offered, {size}-event requests")
+        basis = "half the target" if half == TARGET_RATE / 2 else "half the sustained rate"
+        print(
+            f"\nbulk at half rate ({basis}): {offered:,.0f} events/s offered, {size}-event requests"
+        )
         print(
             f"  ack latency: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(half_lat) * 1e3:.1f} ms"
         )
