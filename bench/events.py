@@ -130,8 +130,9 @@ def corpus_events(corpus: Path, distinct: int = 2_000) -> Callable[[int, datetim
 def corpus_insert(args: argparse.Namespace, workdir: Path) -> None:
     """Server-process cost per stored event of the live pipeline's batches (see above)."""
     make = corpus_events(args.corpus_dir)
+    held = {} if args.known_keys is None else {"known_keys": args.known_keys}
     day = END - timedelta(days=1)
-    store = DuckDbEventStore(workdir / "events.duckdb")
+    store = DuckDbEventStore(workdir / "events.duckdb", **held)
     start = time.perf_counter()
     span = 20 * 3600 / max(args.events, 1)  # prefill: 00:00-20:00, the day's first hours
     for offset in range(0, args.events, args.batch):
@@ -183,7 +184,7 @@ def corpus_insert(args: argparse.Namespace, workdir: Path) -> None:
     wall = (time.perf_counter() - wall0) * 1e6 / args.batch
     print(f"replay of one batch: {again} added, {cpu:.1f} µs CPU/event, {wall:.1f} µs wall/event")
     store.close()
-    store = DuckDbEventStore(workdir / "events.duckdb")
+    store = DuckDbEventStore(workdir / "events.duckdb", **held)
     cpu0, wall0 = time.process_time(), time.perf_counter()
     added = store.add_rows(pickle.loads(cold))
     cpu = (time.process_time() - cpu0) * 1e3
@@ -201,6 +202,7 @@ def main() -> None:
     parser.add_argument("--corpus", action="store_true", help="server cost per stored event")
     parser.add_argument("--corpus-dir", type=Path, default=ROOT.parent / "shared" / "corpus")
     parser.add_argument("--measure", type=int, default=10, help="measured batches (--corpus)")
+    parser.add_argument("--known-keys", type=int, default=None, help="the store's id budget")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="vigile-events-", dir=args.dir))
     if args.corpus:

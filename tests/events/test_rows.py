@@ -144,7 +144,11 @@ def test_duplicates_are_skipped_whether_ids_are_held_or_not(
     again.close()
 
 
-def test_ids_sharing_a_64_bit_prefix_are_different_events(store: DuckDbEventStore) -> None:
+@pytest.mark.parametrize("known_keys", [duckdb_store.KNOWN_KEYS, 0])
+def test_ids_sharing_a_64_bit_prefix_are_different_events(
+    store_path: Path, known_keys: int
+) -> None:
+    store = DuckDbEventStore(store_path, known_keys=known_keys)
     base = make_event(1, 0)
     twin = with_id(make_event(1, 1), base.event_id[:16] + "0" * 48)
     other = with_id(make_event(1, 2), base.event_id[:32] + "f" * 32)  # same 128-bit key
@@ -152,6 +156,7 @@ def test_ids_sharing_a_64_bit_prefix_are_different_events(store: DuckDbEventStor
     assert store.add([other, base, twin]) == 1
     assert store.add([other]) == 0
     assert [store.get(1, e.event_id) for e in (base, twin, other)] == [base, twin, other]
+    store.close()
 
 
 def test_events_purged_can_be_stored_again(store: DuckDbEventStore) -> None:

@@ -98,7 +98,14 @@ _PROMOTED_COLUMNS = ", ".join(
     f"ELSE json_extract_string(fields, '$.\"{name}\"') END"
     for i, (name, col) in enumerate(_COLUMN.items())
 )
-# Of the batch rows at positions ``$check``, those already stored: same tenant, day and id.
+# Of the batch rows at positions ``$check``, those whose (tenant, day, 128-bit key) is stored:
+# narrow columns only (a scan of the days' keys), for rows of days whose ids are not held.
+_SAME_KEY = (
+    "SELECT pos FROM batch b WHERE list_contains($check, pos) AND EXISTS (SELECT 1 FROM events e "
+    "WHERE e.day BETWEEN $first AND $last AND e.day = CAST(b.ts AS DATE) "
+    f"AND e.tenant_id = b.tenant_id AND e.key = {_KEY})"
+)
+# Of those, the ones already stored: same tenant, day and full id.
 _STORED = (
     "SELECT pos FROM batch b WHERE list_contains($check, pos) AND EXISTS (SELECT 1 FROM events e "
     "WHERE e.day BETWEEN $first AND $last AND e.day = CAST(b.ts AS DATE) "
@@ -306,14 +313,15 @@ class DuckDbEventStore:
         tenants = table["tenant_id"].combine_chunks()
         prefixes = table["key_hi"].combine_chunks()
         skip = _later_copies(table) if pc.count_distinct(prefixes).as_py() < count else []
-        check: list[int] = []
+        check: list[int] = []  # rows whose 64-bit prefix is held: compare the full ids
+        unheld: list[int] = []  # rows of days not held: first look for their 128-bit key
         learnt: list[tuple[int, int, list[int]]] = []
         groups = pa.table({"d": days, "t": tenants}).group_by(["d", "t"]).aggregate([])
         for day, tenant in zip(groups["d"].to_pylist(), groups["t"].to_pylist(), strict=True):
             rows = pc.and_(pc.equal(days, day), pc.equal(tenants, tenant))
             known = self._known_keys(cursor, day)
             if known is None:
-                check += pc.indices_nonzero(rows).to_pylist()
+                unheld += pc.indices_nonzero(rows).to_pylist()
                 continue
             group: list[int] = prefixes.filter(rows).to_pylist()
             seen = known.get(tenant, set()).intersection(group)
@@ -328,10 +336,10 @@ class DuckDbEventStore:
         batch = table.append_column("pos", _positions(count)).set_column(_FIELDS, "fields", fields)
         cursor.register("batch", batch)
         try:
+            if unheld:
+                check += self._select(cursor, _SAME_KEY, unheld, days)
             if check:
-                span = pc.min_max(days.take(check)).as_py()
-                params = {"check": check, "first": _day(span["min"]), "last": _day(span["max"])}
-                skip += [pos for (pos,) in cursor.execute(_STORED, params).fetchall()]
+                skip += self._select(cursor, _STORED, check, days)
             row = cursor.execute(_INSERT, [skip]).fetchone()
         except BaseException:
             self._forget()  # whatever was stored, the next batch reads it again
@@ -349,6 +357,15 @@ class DuckDbEventStore:
                 self._known_count += len(mine) - size
         self._evict()
         return int(row[0]) if row else 0
+
+    @staticmethod
+    def _select(
+        cursor: duckdb.DuckDBPyConnection, query: str, check: list[int], days: pa.Array
+    ) -> list[int]:
+        """The positions ``query`` selects among ``check`` (on the days of those rows)."""
+        span = pc.min_max(days.take(check)).as_py()
+        params = {"check": check, "first": _day(span["min"]), "last": _day(span["max"])}
+        return [pos for (pos,) in cursor.execute(query, params).fetchall()]
 
     def _known_keys(
         self, cursor: duckdb.DuckDBPyConnection, day: int
