@@ -626,17 +626,12 @@ def _write(
     ]
     session.execute(insert(_TIMELINE), timeline)
     action = f"alert.{EventKind.RAISED.value}"
-    for alert_id, tenant, details in raised:
-        audit.record(
-            session,
-            scope,
-            action,
-            "alert",
-            alert_id,
-            tenant_id=tenant,
-            details=details,
-            clock=lambda: now,
-        )
+    audit.record_many(
+        session,
+        scope,
+        [(action, "alert", alert_id, tenant, details) for alert_id, tenant, details in raised],
+        clock=lambda: now,
+    )
 
 
 def _new_alert(

@@ -6,12 +6,13 @@ audit entry are committed together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import dataclasses
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from vigile.audit.chain import GENESIS_HASH, ChainedEntry, ChainProblem, entry_hash, verify_chain
@@ -80,6 +81,55 @@ def record(
     session.add(entry)
     session.flush()
     return entry
+
+
+Change = tuple[str, str, str | int, int | None, dict[str, Any] | None]
+"""An entry for :func:`record_many`: action, object type, object id, tenant id, details."""
+
+
+def record_many(
+    session: Session,
+    scope: CallerScope,
+    changes: Sequence[Change],
+    *,
+    clock: Callable[[], datetime] = utcnow,
+) -> None:
+    """:func:`record` for several changes made by ``scope``, in order, with the same chain as
+    recording them one by one: the head is read and compare-and-set once, the entries are
+    inserted together (the pipeline records one entry per alert it creates: one ORM round
+    per entry was most of the cost of a batch that creates alerts)."""
+    if not changes:
+        return
+    head = session.get(AuditHead, _HEAD_ID, with_for_update=True, populate_existing=True)
+    first_seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
+    seq, rows = first_seq, []
+    for action, object_type, object_id, tenant_id, details in changes:
+        seq += 1
+        chained = ChainedEntry(
+            seq=seq,
+            at=clock(),
+            actor=scope.principal,
+            tenant_id=tenant_id,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            details=orjson.dumps(details or {}, option=orjson.OPT_SORT_KEYS, default=str).decode(),
+            prev_hash=prev_hash,
+        )
+        prev_hash = entry_hash(chained)
+        rows.append({**dataclasses.asdict(chained), "hash": prev_hash})
+    if head is None:
+        session.add(AuditHead(id=_HEAD_ID, seq=seq, hash=prev_hash))
+        session.flush()
+    else:
+        moved = session.execute(
+            update(AuditHead)
+            .where(AuditHead.id == _HEAD_ID, AuditHead.seq == first_seq)
+            .values(seq=seq, hash=prev_hash)
+        )
+        if moved.rowcount != 1:  # type: ignore[attr-defined]
+            raise AuditContention("audit head moved during the transaction")
+    session.execute(insert(AuditEntry), rows)
 
 
 def _as_chained(row: AuditEntry) -> ChainedEntry:
