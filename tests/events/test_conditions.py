@@ -82,6 +82,22 @@ def matches(store: DuckDbEventStore, *where: str) -> set[int]:
         (["Missing=x"], set()),
         (["CommandLine|contains="], {0, 1, 2, 3}),  # absent fields never match
         (["EventID=1"], {0, 1, 2, 3, 4}),
+        # exists: the key is there (a null value counts), promoted column or JSON field
+        (["CommandLine|exists=true"], {0, 1, 2, 3}),
+        (["CommandLine|exists=false"], {4}),
+        (["LogonType|exists=TRUE"], {0, 1, 2}),  # 2 holds LogonType: null
+        (["LogonType|exists=false"], {3, 4}),
+        (["Rare.Field|exists=true"], {0}),
+        (["Missing|exists=true"], set()),
+        # not: the complement, events without the field included
+        (["CommandLine|not|contains=mimikatz"], {1, 2, 3, 4}),
+        (["CommandLine|contains|not=MIMIKATZ"], {1, 2, 3, 4}),
+        (["CommandLine|not|contains|cased=mimikatz"], {0, 1, 2, 3, 4}),
+        (["Image|not|in=c:\\windows\\explorer.exe,C:\\T\\M.EXE"], {1, 2, 3}),
+        (["CommandLine|not|re=^who"], {0, 1, 3, 4}),
+        (["LogonType|not=3"], {1, 2, 3, 4}),
+        (["CommandLine|not|exists=true"], {4}),
+        (["Image|startswith=c:\\windows", "CommandLine|not|contains=all"], {1, 4}),
     ],
 )
 def test_operators(loaded: DuckDbEventStore, where: list[str], expected: set[int]) -> None:
@@ -137,13 +153,14 @@ def oracle(condition: Condition, value: str | None) -> bool:
     ),
     value=st.text(alphabet=st.characters(codec="ascii", exclude_characters="\x00"), max_size=6),
     field=st.sampled_from(["CommandLine", "Rare.Field"]),
+    negated=st.booleans(),
 )
 def test_store_agrees_with_a_python_model(
-    loaded: DuckDbEventStore, op: Operator, value: str, field: str
+    loaded: DuckDbEventStore, op: Operator, value: str, field: str, negated: bool
 ) -> None:
-    condition = Condition(field, op, (value,))
+    condition = Condition(field, op, (value,), negated=negated)
     texts = {n: {**ROWS[n], **EXTRA.get(n, {})}.get(field) for n in ROWS}
-    expected = {n for n, text in texts.items() if oracle(condition, _text(text))}
+    expected = {n for n, text in texts.items() if oracle(condition, _text(text)) != negated}
     query = EventQuery(frozenset({1}), T0 - timedelta(days=1), T0 + timedelta(days=1), (condition,))
     got = {e.fields["Computer"] for e in loaded.search(query).items}
     assert got == {f"host{n}.corp" for n in expected}

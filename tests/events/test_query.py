@@ -24,6 +24,15 @@ from vigile.events.query import (
         ("CommandLine|re=-e(nc)?\\s", Condition("CommandLine", Operator.RE, ("-e(nc)?\\s",))),
         ("User|in=alice,bob", Condition("User", Operator.IN, ("alice", "bob"))),
         ("User|CONTAINS|cased=Adm", Condition("User", Operator.CONTAINS, ("Adm",), cased=True)),
+        ("Image|exists=false", Condition("Image", Operator.EXISTS, ("false",))),
+        (
+            "CommandLine|not|contains=up",
+            Condition("CommandLine", Operator.CONTAINS, ("up",), negated=True),
+        ),
+        (
+            "User|cased|NOT=Adm",
+            Condition("User", Operator.EQUALS, ("Adm",), cased=True, negated=True),
+        ),
         (
             "winlog.event_data.Image-x=",
             Condition("winlog.event_data.Image-x", Operator.EQUALS, ("",)),
@@ -53,6 +62,8 @@ def test_conditions_parse(text: str, expected: Condition) -> None:
         "a" * 200 + "=1",
         "CommandLine|contains=" + "x" * 2000,
         "CommandLine|contains=nul\x00byte",
+        "Image|exists=maybe",  # exists takes true or false
+        "Image|exists|contains=x",  # two operators
     ],
 )
 def test_invalid_conditions_are_refused(text: str) -> None:

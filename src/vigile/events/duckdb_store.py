@@ -195,7 +195,20 @@ def field_expr(name: str) -> str:
 
 
 def condition_sql(condition: Condition) -> tuple[str, list[Any]]:
-    """One condition as a SQL predicate with bound parameters (values never inlined)."""
+    """One condition as a SQL predicate with bound parameters (values never inlined). A
+    negated one holds wherever the positive one does not hold, absent fields included (the
+    positive predicate is NULL there)."""
+    sql, params = _positive_sql(condition)
+    if condition.negated:
+        return f"NOT coalesce(({sql}), FALSE)", params
+    return sql, params
+
+
+def _positive_sql(condition: Condition) -> tuple[str, list[Any]]:
+    if condition.op is Operator.EXISTS:
+        # The key itself (a null value counts as present), name pre-validated as for field_expr.
+        found = f"json_exists(fields, '$.\"{condition.field}\"')"
+        return (found if condition.value.lower() == "true" else f"NOT {found}"), []
     expr = field_expr(condition.field)
     if condition.op is Operator.RE:
         flags = "" if condition.cased else "i"

@@ -1,10 +1,13 @@
 """Search conditions on event fields: the model, its validation and the ``where`` syntax.
 
-Pure: no SQL here. A condition is ``field|operator[|cased]=value`` as in Sigma's modifiers:
-``CommandLine|contains=mimikatz``, ``EventID=4688``, ``Image|endswith=\\cmd.exe``,
-``User|in=alice,bob``, ``CommandLine|re=-enc\\s``. Strings compare case-insensitively unless
-``|cased`` is given. Field names are restricted to :data:`FIELD_PATTERN` (backends may inline
-them); values are always bound as parameters by backends, never spliced into a query.
+Pure: no SQL here. A condition is ``field|operator[|cased][|not]=value`` as in Sigma's
+modifiers: ``CommandLine|contains=mimikatz``, ``EventID=4688``, ``Image|endswith=\\cmd.exe``,
+``User|in=alice,bob``, ``CommandLine|re=-enc\\s``, ``ParentImage|exists=false``. Strings
+compare case-insensitively unless ``|cased`` is given. ``|not`` negates the condition: it holds
+for events where the positive one does not, those without the field included
+(``CommandLine|not|contains=update`` keeps events that have no command line). Field names are
+restricted to :data:`FIELD_PATTERN` (backends may inline them); values are always bound as
+parameters by backends, never spliced into a query.
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ class Operator(StrEnum):
     ENDSWITH = "endswith"
     RE = "re"
     IN = "in"
+    EXISTS = "exists"
+    """The event has the field (``=true``), or has not (``=false``); a ``null`` value counts
+    as present, as in the detection engine."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,7 @@ class Condition:
     op: Operator
     values: tuple[str, ...]
     cased: bool = False
+    negated: bool = False
 
     def __post_init__(self) -> None:
         if not FIELD_PATTERN.match(self.field):
@@ -61,6 +68,8 @@ class Condition:
                 raise InvalidInput("values may not contain NUL characters")
         if self.op is Operator.RE:
             _check_regex(self.values[0], self.cased)
+        if self.op is Operator.EXISTS and self.values[0].lower() not in ("true", "false"):
+            raise InvalidInput(f"{self.field}|exists takes true or false")
 
     @property
     def value(self) -> str:
@@ -82,13 +91,15 @@ def _check_regex(pattern: str, cased: bool) -> None:
 
 
 def parse_condition(text: str) -> Condition:
-    """Parse ``field[|op][|cased]=value``; ``in`` takes comma-separated values."""
+    """Parse ``field[|op][|cased][|not]=value``; ``in`` takes comma-separated values."""
     spec, sep, value = text.partition("=")
     if not sep:
         raise InvalidInput(f"condition {text[:64]!r} has no '=': use field|operator=value")
     name, *modifiers = spec.split("|")
-    cased = "cased" in modifiers
-    ops = [m for m in modifiers if m != "cased"]
+    lowered = [m.lower() for m in modifiers]
+    cased = "cased" in lowered
+    negated = "not" in lowered
+    ops = [m for m, low in zip(modifiers, lowered, strict=True) if low not in ("cased", "not")]
     if len(ops) > 1:
         raise InvalidInput(f"one operator per condition, got {'|'.join(ops)!r}")
     try:
@@ -97,7 +108,7 @@ def parse_condition(text: str) -> Condition:
         known = ", ".join(o.value for o in Operator)
         raise InvalidInput(f"unknown operator {ops[0][:32]!r} (known: {known})") from None
     values = tuple(v for v in value.split(",")) if op is Operator.IN else (value,)
-    return Condition(field=name, op=op, values=values, cased=cased)
+    return Condition(field=name, op=op, values=values, cased=cased, negated=negated)
 
 
 def parse_conditions(texts: list[str] | tuple[str, ...]) -> tuple[Condition, ...]:

@@ -25,9 +25,11 @@ def get_event_store(request: Request) -> EventStore:
 
 StoreDep = Annotated[EventStore, Depends(get_event_store)]
 WHERE_HELP = (
-    "Field condition `Field[|op][|cased]=value`, repeatable (ANDed). Operators: equals "
-    "(default), contains, startswith, endswith, re, in (comma-separated values). "
-    "Case-insensitive unless `|cased`. Example: `CommandLine|contains=mimikatz`."
+    "Field condition `Field[|op][|cased][|not]=value`, repeatable (ANDed). Operators: equals "
+    "(default), contains, startswith, endswith, re, in (comma-separated values), exists "
+    "(`=true`/`=false`). Case-insensitive unless `|cased`; `|not` negates (events without the "
+    "field included). Examples: `CommandLine|contains=mimikatz`, "
+    "`CommandLine|not|contains=update`, `ParentImage|exists=false`."
 )
 
 
