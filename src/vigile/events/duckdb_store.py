@@ -245,6 +245,19 @@ def _where(query: EventQuery) -> tuple[str, list[Any]]:
     return " AND ".join(clauses), params
 
 
+def _after(query: EventQuery) -> tuple[str, list[Any]]:
+    """The keyset condition of a cursor: after it in the sort order (time, then id)."""
+    if query.after is None:
+        return "", []
+    op = "<" if query.newest_first else ">"
+    at = micros(query.after.time)
+    sql = (
+        f" AND (ts {op} make_timestamp(?::BIGINT) OR "
+        f"(ts = make_timestamp(?::BIGINT) AND event_id {op} ?))"
+    )
+    return sql, [at, at, query.after.event_id]
+
+
 class DuckDbEventStore:
     """:class:`~vigile.events.store.EventStore` on an embedded DuckDB file (or in memory)."""
 
@@ -449,11 +462,12 @@ class DuckDbEventStore:
             count = cursor.execute(f"SELECT count(*) FROM events WHERE {where}", params)
             total_row = count.fetchone()
             total = int(total_row[0]) if total_row else 0
-            if total > query.page.offset:
+            after, after_params = _after(query)
+            if total > query.page.offset or after:
                 rows = cursor.execute(
-                    f"{_SELECT} WHERE {where} ORDER BY ts {order}, event_id {order} "
+                    f"{_SELECT} WHERE {where}{after} ORDER BY ts {order}, event_id {order} "
                     "LIMIT ? OFFSET ?",
-                    [*params, query.page.limit, query.page.offset],
+                    [*params, *after_params, query.page.limit, query.page.offset],
                 ).fetchall()
             cursor.execute("COMMIT")
         return SearchResult(items=[_event(r) for r in rows], total=total)

@@ -6,15 +6,26 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import Field
 
 from vigile.events import service
 from vigile.events.schemas import EventOut
-from vigile.events.store import EventStore
+from vigile.events.store import Cursor, EventStore
 from vigile.tenants.service import slugs_by_id
 from vigile.web.deps import ClockDep, PageDep, ScopeDep, SessionDep
 from vigile.web.pages import Page
 
 router = APIRouter(prefix="/events", tags=["events"])
+
+
+class EventPage(Page[EventOut]):
+    """A page of events, with the cursor of the next one (keyset paging)."""
+
+    next: str | None = Field(
+        default=None,
+        description="Pass as `after` for the next page (with the same search); null on the "
+        "last page. Stable while events keep arriving, unlike `offset`.",
+    )
 
 
 def get_event_store(request: Request) -> EventStore:
@@ -49,7 +60,10 @@ def search_events(
     ] = None,
     where: Annotated[list[str] | None, Query(description=WHERE_HELP)] = None,
     order: Annotated[Literal["desc", "asc"], Query(description="By event time.")] = "desc",
-) -> Page[EventOut]:
+    after: Annotated[
+        str | None, Query(description="The `next` cursor of the previous page (keyset paging).")
+    ] = None,
+) -> EventPage:
     result = service.search(
         store,
         scope,
@@ -61,10 +75,18 @@ def search_events(
         where=where or [],
         page=page,
         newest_first=order == "desc",
+        after=after,
     )
     slugs = slugs_by_id(session, {event.tenant_id for event in result.items})
     items = [EventOut.of(event, slugs[event.tenant_id]) for event in result.items]
-    return Page.of(items, result.total, page)
+    full = len(result.items) == page.limit
+    return EventPage(
+        items=items,
+        total=result.total,
+        limit=page.limit,
+        offset=page.offset,
+        next=Cursor.of(result.items[-1]).encode() if full else None,
+    )
 
 
 @router.get("/{event_id}", summary="Show one event, with a check of its content hash")

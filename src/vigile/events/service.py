@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 from vigile.errors import InvalidInput, NotFound
 from vigile.events.query import parse_conditions
 from vigile.events.retention import DEFAULT_RETENTION_DAYS, retention_cutoff
-from vigile.events.store import Event, EventQuery, EventStore, SearchResult, content_hash
+from vigile.events.store import (
+    Cursor,
+    Event,
+    EventQuery,
+    EventStore,
+    SearchResult,
+    content_hash,
+)
 from vigile.pagination import PageRequest
 from vigile.scope import CallerScope
 from vigile.tenants import service as tenants
@@ -69,10 +76,16 @@ def search(
     where: Sequence[str] = (),
     page: PageRequest | None = None,
     newest_first: bool = True,
+    after: str | None = None,
 ) -> SearchResult:
     """Events in ``[start, end)`` (default: the last 24 hours) matching every ``where``
-    condition, of the named tenant or of all the caller's, sorted by time."""
+    condition, of the named tenant or of all the caller's, sorted by time; ``after``: the
+    cursor of the previous page's last event (:meth:`Cursor.encode`)."""
     conditions = parse_conditions(tuple(where))
+    try:
+        cursor = Cursor.decode(after) if after else None
+    except ValueError:
+        raise InvalidInput("'after' is not a cursor returned by a previous page") from None
     end = _utc(end) if end else _utc(now)
     start = _utc(start) if start else end - DEFAULT_WINDOW
     if end < start:
@@ -87,6 +100,7 @@ def search(
         conditions=conditions,
         page=page or PageRequest(),
         newest_first=newest_first,
+        after=cursor,
     )
     return store.search(query)
 

@@ -288,6 +288,35 @@ def micros(value: datetime) -> int:
 
 
 @dataclass(frozen=True)
+class Cursor:
+    """Where a page ended: the sort key (event time, id) of its last event."""
+
+    time: datetime
+    event_id: str
+
+    def __post_init__(self) -> None:
+        if not EVENT_ID_PATTERN.match(self.event_id):
+            raise ValueError("event_id must be 64 lower-case hex digits")
+        object.__setattr__(self, "time", _utc(self.time, "time"))
+
+    @classmethod
+    def of(cls, event: Event) -> Cursor:
+        return cls(event.time, event.event_id)
+
+    def encode(self) -> str:
+        """Opaque text for APIs: ``<UTC microseconds>.<id>``."""
+        return f"{micros(self.time)}.{self.event_id}"
+
+    @classmethod
+    def decode(cls, text: str) -> Cursor:
+        """The cursor :meth:`encode` wrote (ValueError otherwise)."""
+        at, sep, event_id = text.partition(".")
+        if not sep or not at.lstrip("-").isdigit() or len(at) > 20:
+            raise ValueError("not a cursor")
+        return cls(_EPOCH + timedelta(microseconds=int(at)), event_id)
+
+
+@dataclass(frozen=True)
 class EventQuery:
     """A search: tenants (explicit, non-empty), ``[start, end)`` on event time, AND of
     conditions, one page sorted by time (newest first unless ``newest_first`` is False)."""
@@ -298,6 +327,10 @@ class EventQuery:
     conditions: tuple[Condition, ...] = ()
     page: PageRequest = field(default_factory=PageRequest)
     newest_first: bool = True
+    after: Cursor | None = None
+    """Keyset paging: only events after this one in the sort order (the page's ``offset``
+    then counts from there). Deep pages cost what the first does, and events stored
+    meanwhile neither shift nor repeat them."""
 
     def __post_init__(self) -> None:
         if not self.tenant_ids:
