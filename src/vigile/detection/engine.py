@@ -34,13 +34,13 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import orjson
 
 from vigile.detection.cache import cache_key, load_entry, store_entry
 from vigile.detection.event import EventView
-from vigile.detection.flatten import SYSTEM_CHANNEL, flatten_event, payload_fields
+from vigile.detection.flatten import SYSTEM_CHANNEL, flatten_event
 from vigile.detection.index import Bucket, LiteralIndex, values_text
 from vigile.detection.matchers import Test
 from vigile.detection.model import LoadReport, Rule
@@ -282,12 +282,9 @@ class RuleSet:
         if not candidates:
             return None, {}, []
         obj = orjson.loads(raw)
-        payload = payload_fields(obj)
-        # System is flattened only if a rule reads a field the payload lacks, or for output.
-        view = EventView(flatten_event(obj)) if payload is None else EventView(payload, obj)
-        rules = self._matching(candidates, view)
-        # (flatten_event gives a dict: the view's fields are one once complete.)
-        return (obj, cast(dict[str, Any], view.complete()), rules) if rules else (None, {}, [])
+        fields = flatten_event(obj)
+        view = EventView(fields)
+        return obj, fields, self._matching(candidates, view)
 
     def match_many(
         self, events: Iterable[Mapping[str, Any]], logsource: LogSource | None = None

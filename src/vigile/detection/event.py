@@ -14,8 +14,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from vigile.detection.flatten import flatten_event
-
 MISSING: Any = object()
 
 Text = str | tuple[str, ...]
@@ -37,42 +35,22 @@ def to_text(value: Any) -> Text | None:
 
 
 class EventView:
-    """A flat event plus lazily computed caches; built once per event, shared by all rules.
+    """A flat event plus lazily computed caches; built once per event, shared by all rules."""
 
-    With ``event`` (evtx-shaped), ``fields`` are only its payload fields
-    (:func:`~vigile.detection.flatten.payload_fields`): the whole flat event replaces them the
-    first time a field they lack is read (or every field is), so that records whose rules
-    read only payload fields never have their ``System`` flattened. Answers are those of the
-    whole flat event: a payload field has the same value in both.
-    """
+    __slots__ = ("_all", "_folded", "_lower", "_text", "fields")
 
-    __slots__ = ("_all", "_event", "_folded", "_lower", "_text", "fields")
-
-    def __init__(self, fields: Mapping[str, Any], event: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, fields: Mapping[str, Any]) -> None:
         self.fields = fields
-        self._event = event
         self._text: dict[str, Text | None] = {}
         self._lower: dict[str, Text | None] = {}
         self._folded: dict[str, str] | None = None
         self._all: dict[bool, list[str]] = {}
-
-    def complete(self) -> Mapping[str, Any]:
-        """The whole flat event (flattened now if ``fields`` are its payload only)."""
-        event = self._event
-        if event is not None:
-            self._event = None
-            self.fields = flatten_event(event)
-        return self.fields
 
     def get(self, name: str) -> Any:
         """Raw value of a field, or :data:`MISSING`."""
         fields = self.fields
         if name in fields:
             return fields[name]
-        if self._event is not None:
-            fields = self.complete()
-            if name in fields:
-                return fields[name]
         folded = self._folded
         if folded is None:
             # Lower-case name -> the first field of that name (the last assignment wins).
@@ -119,7 +97,6 @@ class EventView:
         cached = self._all.get(lower)
         if cached is not None:
             return cached
-        self.complete()
         out: list[str] = []
         self._all[lower] = out
         for value in self.fields.values():

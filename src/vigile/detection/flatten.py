@@ -124,28 +124,7 @@ def flatten_event(event: Mapping[str, Any]) -> dict[str, Any]:
             _flatten_payload(root[section], out)
     if system_channel is not None and out.get("Channel") != system_channel:
         out[SYSTEM_CHANNEL] = system_channel
-    _number_event_id(out)
-    return out
-
-
-def _number_event_id(out: dict[str, Any]) -> None:
     eid = out.get("EventID")
     if isinstance(eid, str) and eid.isdigit():
         out["EventID"] = int(eid)
-
-
-def payload_fields(event: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The fields :func:`flatten_event` takes from the ``EventData`` / ``UserData`` of an
-    evtx-shaped event, each with the value it gives it there (a payload field hides the System
-    field of the same name); ``None`` for an event that is not evtx-shaped. Fields it does not
-    hold may still be System fields of the flat event."""
-    root = event.get("Event")
-    if not isinstance(root, dict):
-        return None
-    out: dict[str, Any] = {}
-    for section in ("EventData", "UserData"):
-        if section in root:
-            _flatten_payload(root[section], out)
-    _number_event_id(out)
-    out.pop(SYSTEM_CHANNEL, None)  # flatten_event may set it from System
     return out
