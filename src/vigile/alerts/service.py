@@ -37,7 +37,7 @@ from vigile.alerts.schemas import AlertInput, criticality
 from vigile.alerts.types import AlertState, EventKind, RaiseStatus, Verdict
 from vigile.audit import service as audit
 from vigile.auth import service as auth
-from vigile.db import utcnow
+from vigile.db import rows_writer, utcnow, writes_raw
 from vigile.errors import Conflict, InvalidInput, NotFound, VigileError
 from vigile.scope import CallerScope, Role
 from vigile.service_levels import Deadline, Level, ServiceLevelError, compute_deadline, require_utc
@@ -489,50 +489,6 @@ def _join(
     alert.changed = True
 
 
-_PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
-
-
-def rows_writer(
-    session: Session, sql: Callable[[Callable[[str], str], str], str], types: Sequence[Any]
-) -> Callable[[Sequence[tuple[Any, ...]]], None]:
-    """A writer of many rows with the driver's executemany, skipping SQLAlchemy's per-row
-    parameter handling (~10 us a row): ``sql(quote, mark)`` is the statement (``quote``
-    quotes a name, ``mark`` is the driver's placeholder), ``types`` the column types of
-    the tuples' values (their bind processors are applied, once per distinct object: a
-    batch's rows share their times). Raises ValueError when the driver's parameter
-    style is not positional (:func:`_writes_raw`: use Core statements then)."""
-    connection = session.connection()
-    dialect = connection.dialect
-    mark = _PLACEHOLDERS.get(dialect.paramstyle)
-    if mark is None:
-        raise ValueError(f"no positional parameters with {dialect.paramstyle}")
-    statement = sql(dialect.identifier_preparer.quote, mark)
-    procs = [t.dialect_impl(dialect).bind_processor(dialect) for t in types]
-    converted = [(i, proc) for i, proc in enumerate(procs) if proc is not None]
-
-    def write(rows: Sequence[tuple[Any, ...]]) -> None:
-        if converted:
-            memo: dict[int, tuple[Any, Any]] = {}
-            out: list[tuple[Any, ...]] = []
-            for row in rows:
-                values = list(row)
-                for i, proc in converted:
-                    value = values[i]
-                    known = memo.get(id(value))
-                    if known is None or known[0] is not value:
-                        known = memo[id(value)] = (value, proc(value))
-                    values[i] = known[1]
-                out.append(tuple(values))
-            rows = out
-        connection.exec_driver_sql(statement, list(rows))
-
-    return write
-
-
-def _writes_raw(session: Session) -> bool:
-    return session.get_bind().dialect.paramstyle in _PLACEHOLDERS
-
-
 def _write(
     session: Session,
     scope: CallerScope,
@@ -552,7 +508,7 @@ def _write(
         ids = session.execute(insert_alerts, rows).scalars().all()
         for (alert, *_), alert_id in zip(created, ids, strict=True):
             alert.id = alert_id
-    raw = _writes_raw(session)
+    raw = writes_raw(session)
     joined = [
         (a.match_count, a.last_seen_at, a.assets_json(), a.id)
         for a in sorted(loaded, key=lambda a: a.id or 0)

@@ -26,7 +26,7 @@ from vigile.alerts.policy import AlertPolicy
 from vigile.alerts.schemas import AlertInput
 from vigile.alerts.types import RaiseStatus
 from vigile.audit.service import AuditContention
-from vigile.db import transaction
+from vigile.db import rows_writer, transaction
 from vigile.detection.model import Rule
 from vigile.events.store import EventStore
 from vigile.ingest.detect import Detector, Hit, Matched, alert_rule_id
@@ -278,7 +278,7 @@ def _insert_marks(
     """Insert the batch's marks (with the driver's executemany when it can: ~1,000 rows a
     batch, SQLAlchemy's per-row parameter handling was most of their cost)."""
     try:
-        write = alerts.rows_writer(
+        write = rows_writer(
             session,
             lambda q, m: (
                 f"INSERT INTO {q(_MARKS.name)} "
