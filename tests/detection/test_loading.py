@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from tests.detection.conftest import corpus_rule_paths
@@ -28,14 +27,14 @@ def test_unmapped_windows_logsource_not_applied(corpus_ruleset: RuleSet) -> None
     assert not inactive & {r.id for r in corpus_ruleset.active_rules}
 
 
-def test_cache_is_fast_and_equal(corpus_dir: Path, corpus_ruleset: RuleSet, tmp_path: Path) -> None:
+def test_cache_is_used_and_equal(corpus_dir: Path, corpus_ruleset: RuleSet, tmp_path: Path) -> None:
+    # How fast a cached start is, is bench/scan.py's figure (not a timed test).
     paths = corpus_rule_paths(corpus_dir)[1:2]  # emerging threats: small, compiles quickly
     first = load_ruleset(paths, cache_dir=tmp_path)
-    start = time.perf_counter()
     second = load_ruleset(paths, cache_dir=tmp_path)
-    assert time.perf_counter() - start < 1.0
     assert second.report.from_cache and not first.report.from_cache
     assert [r.id for r in second.rules] == [r.id for r in first.rules]
+    assert [(r.level, r.title) for r in second.rules] == [(r.level, r.title) for r in first.rules]
 
 
 def test_broken_rule_does_not_stop_others() -> None:
