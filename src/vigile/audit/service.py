@@ -43,17 +43,8 @@ def record(
     # the head its predecessor committed. SQLite writers are serialised at BEGIN (vigile.db).
     head = session.get(AuditHead, _HEAD_ID, with_for_update=True, populate_existing=True)
     prev_seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
-    chained = ChainedEntry(
-        seq=prev_seq + 1,
-        at=clock(),
-        actor=scope.principal,
-        tenant_id=tenant_id,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        details=orjson.dumps(details or {}, option=orjson.OPT_SORT_KEYS, default=str).decode(),
-        prev_hash=prev_hash,
-    )
+    change = (action, object_type, object_id, tenant_id, details)
+    chained = _chained(prev_seq + 1, clock(), scope, change, prev_hash)
     digest = entry_hash(chained)
     if head is None:
         session.add(AuditHead(id=_HEAD_ID, seq=chained.seq, hash=digest))
@@ -103,19 +94,9 @@ def record_many(
     head = session.get(AuditHead, _HEAD_ID, with_for_update=True, populate_existing=True)
     first_seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
     seq, rows = first_seq, []
-    for action, object_type, object_id, tenant_id, details in changes:
+    for change in changes:
         seq += 1
-        chained = ChainedEntry(
-            seq=seq,
-            at=clock(),
-            actor=scope.principal,
-            tenant_id=tenant_id,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            details=orjson.dumps(details or {}, option=orjson.OPT_SORT_KEYS, default=str).decode(),
-            prev_hash=prev_hash,
-        )
+        chained = _chained(seq, clock(), scope, change, prev_hash)
         prev_hash = entry_hash(chained)
         rows.append({**dataclasses.asdict(chained), "hash": prev_hash})
     if head is None:
@@ -130,6 +111,24 @@ def record_many(
         if moved.rowcount != 1:  # type: ignore[attr-defined]
             raise AuditContention("audit head moved during the transaction")
     session.execute(insert(AuditEntry), rows)
+
+
+def _chained(
+    seq: int, at: datetime, scope: CallerScope, change: Change, prev_hash: str
+) -> ChainedEntry:
+    """The hashed fields of entry ``seq`` recording ``change`` by ``scope``."""
+    action, object_type, object_id, tenant_id, details = change
+    return ChainedEntry(
+        seq=seq,
+        at=at,
+        actor=scope.principal,
+        tenant_id=tenant_id,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        details=orjson.dumps(details or {}, option=orjson.OPT_SORT_KEYS, default=str).decode(),
+        prev_hash=prev_hash,
+    )
 
 
 def _as_chained(row: AuditEntry) -> ChainedEntry:
