@@ -144,16 +144,16 @@ def analyse(ruleset: RuleSet, records: Sequence[tuple[int, bytes]]) -> Matched:
     for position, (tenant_id, data) in enumerate(records):
         try:
             if data.startswith(MAGIC):
-                spooled = Spooled.decode(data)
-                decoded.append((tenant_id, _parsed(spooled, tenant_id, position, out)))
+                env = _parsed(Spooled.decode(data), tenant_id, position, out)
             else:
-                decoded.append((tenant_id, Envelope.decode(data)))
-        except _Unparsed:
-            continue
+                env = Envelope.decode(data)
         except (ValueError, KeyError, TypeError):
             # Written by this code's receivers only; an unreadable one cannot be fixed by
             # retrying, so the worker logs and skips it rather than blocking the spool.
             out.unreadable.append(position)
+            continue
+        if env is not None:
+            decoded.append((tenant_id, env))
     for tenant_id, env in decoded:
         add_stored(out.rows, tenant_id, env)
         # The assets of the event are those of its evidence (the added id names none).
@@ -173,12 +173,8 @@ def analyse(ruleset: RuleSet, records: Sequence[tuple[int, bytes]]) -> Matched:
     return out
 
 
-class _Unparsed(Exception):
-    """The record went to :attr:`Matched.unparsable`."""
-
-
-def _parsed(spooled: Spooled, tenant_id: int, position: int, out: Matched) -> Envelope:
-    """The parsed record, or :class:`_Unparsed` once its failure is noted in ``out``."""
+def _parsed(spooled: Spooled, tenant_id: int, position: int, out: Matched) -> Envelope | None:
+    """The parsed record, or None once its failure is noted in :attr:`Matched.unparsable`."""
     try:
         return spooled.parse()
     except ParseError as exc:
@@ -186,7 +182,7 @@ def _parsed(spooled: Spooled, tenant_id: int, position: int, out: Matched) -> En
     except Exception as exc:  # a parser fault must not stall the spool: quarantine, say why
         reason = f"parser failure: {type(exc).__name__}: {exc}"[:500]
     out.unparsable.append(Unparsable(tenant_id, position, reason, spooled))
-    raise _Unparsed
+    return None
 
 
 def alert_rule_id(rule: Rule) -> str:
