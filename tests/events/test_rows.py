@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import orjson
+import pyarrow as pa  # type: ignore[import-untyped]
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,14 +17,22 @@ from hypothesis import strategies as st
 from tests.events.factory import T0, make_event
 from vigile.events import duckdb_store
 from vigile.events.duckdb_store import DuckDbEventStore
-from vigile.events.store import PROMOTED, Event, EventRows, FieldValue, micros
+from vigile.events.store import (
+    PROMOTED,
+    ROWS_SCHEMA,
+    Event,
+    EventRows,
+    FieldValue,
+    micros,
+)
 
 DAY = timedelta(days=1)
 
 
-def rows_of(*events: Event) -> EventRows:
+def rows_of(*events: Event, raws: list[bytes] | None = None) -> EventRows:
+    """The rows of ``events`` added from plain values (with ``raws``: these raw records)."""
     rows = EventRows()
-    for event in events:
+    for i, event in enumerate(events):
         rows.add(
             event.tenant_id,
             event.event_id,
@@ -31,7 +41,7 @@ def rows_of(*events: Event) -> EventRows:
             event.source_type,
             event.source,
             event.fields,
-            event.raw,
+            event.raw if raws is None else raws[i],
         )
     return rows
 
@@ -49,6 +59,37 @@ def test_add_with_plain_values_equals_append() -> None:
     assert len(appended) == 3
     with pytest.raises(ValueError):
         EventRows().add(1, "not an id", 0, 0, "t", "s", {}, "raw")
+
+
+def plain_table(rows: list[tuple[Event, str]]) -> pa.Table:
+    """The columns of ``(event, raw text)`` rows converted value by value by Arrow (the
+    reference for the columns :class:`EventRows` builds from buffers)."""
+    built = EventRows.of([event for event, _ in rows]).to_arrow()
+    columns = {name: built[name] for name in ROWS_SCHEMA.names}
+    columns["fields"] = pa.array(
+        [orjson.dumps(e.fields).decode() for e, _ in rows], type=pa.large_string()
+    )
+    columns["raw"] = pa.array([text for _, text in rows], type=pa.large_string())
+    return pa.table(columns, schema=ROWS_SCHEMA)
+
+
+@pytest.mark.parametrize(
+    "raws",
+    [
+        [b"plain ascii", b"", b"caf\xc3\xa9 \xe2\x98\x83"],
+        [b"ok", b"bad \xff\xfe utf-8", b"cut \xe2\x98", b"caf\xc3\xa9"],
+    ],
+    ids=["valid", "invalid-utf8"],
+)
+def test_raw_bytes_are_kept_as_their_replaced_text(raws: list[bytes]) -> None:
+    """Rows built from received bytes equal Arrow's conversion of their decoded text
+    (invalid UTF-8 replaced, as ``bytes.decode(errors="replace")`` does)."""
+    events = [make_event(1, n, Note="é ☃" if n % 2 else "x") for n in range(len(raws))]
+    rows = rows_of(*events, raws=raws)
+    texts = [raw.decode("utf-8", errors="replace") for raw in raws]
+    got = pickle.loads(pickle.dumps(rows)).to_arrow()
+    assert got.equals(plain_table(list(zip(events, texts, strict=True))))
+    assert got["raw"].to_pylist() == texts
 
 
 def test_rows_pickle_and_extend_in_order() -> None:

@@ -72,7 +72,7 @@ def add_stored(rows: EventRows, tenant_id: int, env: Envelope) -> None:
         ev.source_type,
         f"{env.receiver}:{ev.host}" if ev.host else env.receiver,
         ev.fields,
-        ev.raw.decode("utf-8", errors="replace"),
+        ev.raw,
     )
 
 
