@@ -129,42 +129,81 @@ def event_assets(event: Mapping[str, Any]) -> Assets:
 
 _ASSET_FIELDS = (*HOST_FIELDS, *USER_FIELDS, *IP_FIELDS)
 _ASSET_NAMES = frozenset(_ASSET_FIELDS)
-_PLANS: dict[tuple[Any, ...], Callable[[list[Any]], tuple[Any, ...]]] = {}
+_WATCHED = frozenset(
+    [*_ASSET_FIELDS, ""]
+    + [name[:i] for name in _ASSET_FIELDS for i, c in enumerate(name) if c == "."]
+)
+"""Lower-cased keys whose mapping value :func:`flatten` walks into an asset field: asset
+names, their dotted prefixes, and the empty key (its mapping's keys keep their names)."""
 _PLANS_MAX = 4096
+_KNOWN_MAX = 4096
 _TEXT_OR_NONE = frozenset({str, type(None)})
+
+
+@dataclass(slots=True)
+class _Plan:
+    """How to read the assets of the flat events that share one key sequence."""
+
+    watch: tuple[Any, ...]
+    """Keys naming an asset field or a prefix of one: with a mapping value there, the
+    general path (which walks mappings) applies."""
+    names: tuple[str, ...]
+    """The asset fields present, in :data:`_ASSET_FIELDS` order."""
+    pick: Callable[[Mapping[Any, Any]], tuple[Any, ...]]
+    """Their values in an event (the first key spelling each, as :func:`flatten` keeps)."""
+    known: dict[tuple[Any, ...], Assets]
+    """Assets by picked values (text or None only: ``1 == True`` would share an entry)."""
+
+
+_PLANS: dict[tuple[Any, ...], _Plan] = {}
 
 
 def flat_event_assets(event: Mapping[str, Any]) -> Assets:
     """:func:`event_assets`, faster for the flat field dicts of the pipeline's events: which
     keys name assets is worked out once per distinct key sequence (the events of a source
-    share theirs) instead of lower-casing every key of every event. Same result; an event
-    with a mapping among its values takes the general path."""
-    values = list(event.values())
-    if not _LEAVES.issuperset(map(type, values)) and any(isinstance(v, Mapping) for v in values):
-        return event_assets(event)
+    share theirs), and the assets once per distinct set of their values, instead of
+    lower-casing every key of every event. Same result; an event with a mapping where the
+    general path would walk it into an asset field takes the general path."""
     keys = tuple(event)
-    pick = _PLANS.get(keys)
-    if pick is None:
+    plan = _PLANS.get(keys)
+    if plan is None:
         if len(_PLANS) >= _PLANS_MAX:  # bounded: key sequences of free-form JSON vary
             _PLANS.clear()
-        pick = _PLANS[keys] = _asset_plan(keys)
-    values.append(None)  # what absent asset fields read (position len(keys))
-    picked = pick(values)
-    if _TEXT_OR_NONE.issuperset(map(type, picked)):
-        return _assets_of(picked)
-    return _assets_of.__wrapped__(picked)
+        plan = _PLANS[keys] = _asset_plan(keys)
+    for key in plan.watch:
+        if isinstance(event[key], Mapping):
+            return event_assets(event)
+    values = plan.pick(event)
+    if not _TEXT_OR_NONE.issuperset(map(type, values)):
+        return _assets_from(dict(zip(plan.names, values, strict=True)))
+    known = plan.known.get(values)
+    if known is None:
+        if len(plan.known) >= _KNOWN_MAX:
+            plan.known.clear()
+        known = plan.known[values] = _assets_from(dict(zip(plan.names, values, strict=True)))
+    return known
 
 
-def _asset_plan(keys: tuple[Any, ...]) -> Callable[[list[Any]], tuple[Any, ...]]:
-    """Picks the values of :data:`_ASSET_FIELDS` (in order) out of an event's values: the
-    first key spelling each field, as :func:`flatten` keeps the first of keys that differ
-    only by case; absent fields read the ``None`` appended after the values."""
-    first: dict[str, int] = {}
-    for i, key in enumerate(keys):
+def _asset_plan(keys: tuple[Any, ...]) -> _Plan:
+    first: dict[str, Any] = {}
+    watch: list[Any] = []
+    for key in keys:
         name = str(key).lower()
+        if name in _WATCHED:
+            watch.append(key)
         if name in _ASSET_NAMES and name not in first:
-            first[name] = i
-    return operator.itemgetter(*(first.get(name, len(keys)) for name in _ASSET_FIELDS))
+            first[name] = key
+    names = tuple(name for name in _ASSET_FIELDS if name in first)
+    picked = [first[name] for name in names]
+    pick: Callable[[Mapping[Any, Any]], tuple[Any, ...]]
+    if len(picked) > 1:
+        pick = operator.itemgetter(*picked)
+    elif picked:
+        only = picked[0]
+        pick = lambda event: (event[only],)  # noqa: E731  (itemgetter of one key: no tuple)
+    else:
+        pick = lambda event: ()  # noqa: E731
+    return _Plan(tuple(watch), names, pick, {})
 
 
 def _flat_assets(flat: Mapping[str, Any]) -> Assets:
@@ -178,7 +217,11 @@ def _flat_assets(flat: Mapping[str, Any]) -> Assets:
 def _assets_of(values: tuple[Any, ...]) -> Assets:
     """The assets of the values of :data:`_ASSET_FIELDS` (cached for text values only:
     ``1 == True`` would share an entry)."""
-    flat = dict(zip(_ASSET_FIELDS, values, strict=True))
+    return _assets_from(dict(zip(_ASSET_FIELDS, values, strict=True)))
+
+
+def _assets_from(flat: Mapping[str, Any]) -> Assets:
+    """The assets of a flat event (lower-cased names) of asset fields."""
     return Assets(
         hosts=tuple(_values(flat, HOST_FIELDS, _host)),
         users=tuple(_values(flat, USER_FIELDS, _text)),

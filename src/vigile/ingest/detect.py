@@ -20,7 +20,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from vigile.alerts.evidence import Prepared, content_hash, flat_event_assets, prepare_rules
+from vigile.alerts.evidence import Assets as EventAssets
+from vigile.alerts.evidence import (
+    Prepared,
+    content_hash,
+    flat_event_assets,
+    prepare_rules,
+)
 from vigile.assets.discovery import observations
 from vigile.assets.types import Observation
 from vigile.detection.engine import LogSource, RuleSet
@@ -154,11 +160,14 @@ def analyse(ruleset: RuleSet, records: Sequence[tuple[int, bytes]]) -> Matched:
             continue
         if env is not None:
             decoded.append((tenant_id, env))
+    # Per tenant, the batch's distinct Assets (the same few recur, as one cached object):
+    # their observations are gathered once each at the end, not hashed again per event.
+    named: dict[int, dict[int, EventAssets]] = {}
     for tenant_id, env in decoded:
         add_stored(out.rows, tenant_id, env)
         # The assets of the event are those of its evidence (the added id names none).
         assets = flat_event_assets(env.event.fields)
-        out.assets.setdefault(tenant_id, set()).update(observations(assets))
+        named.setdefault(tenant_id, {})[id(assets)] = assets  # held: ids stay unique
         matching = match_event(ruleset, env.event)
         if matching:
             evidence = {**env.event.fields, EVENT_ID_FIELD: env.id}
@@ -169,6 +178,8 @@ def analyse(ruleset: RuleSet, records: Sequence[tuple[int, bytes]]) -> Matched:
         at = min(env.event.timestamp, env.received_at)
         if tenant_id not in out.seen_at or at > out.seen_at[tenant_id]:
             out.seen_at[tenant_id] = at
+    for tenant_id, distinct in named.items():
+        out.assets[tenant_id] = set().union(*map(observations, distinct.values()))
     out.sources = aggregate(decoded)
     return out
 
