@@ -5,13 +5,16 @@ One run measures and prints:
 (a) parsing the public EVTX corpus (copied as many times as needed to reach ``--min-records``)
     to Python dicts with the ``evtx`` package and ``orjson`` alone, with ``--workers`` processes;
 (b) ``vigile scan`` (the real CLI, a subprocess) on the same files with all corpus rules: wall
-    time and peak memory of its process tree;
+    time and peak memory of its process tree; (a) and (b) are measured ``--pairs`` times in
+    alternation, and the scan/parse target takes the median ratio (the speed of this machine's
+    cores drifts by tens of percent from one second to the next);
 (c) a subset of the same events through the pySigma-SQLite reference (``bench.reference_sqlite``);
 (d) a generated JSON-lines set of ``--large-events`` events (the corpus events in the nested
     ``evtx`` shape, replicated with shifted record ids and times) through ``vigile scan``;
 and the rule compilation time, cold (empty data dir) and cached (second start).
 
-Usage: ``python bench/scan.py [--quick] [--workers N] [--skip-reference] [--keep-temp]``
+Usage: ``python bench/scan.py [--quick] [--workers N] [--pairs N] [--skip-reference]
+[--keep-temp] [--scan-only]``
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import os
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -320,7 +324,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="only (a) parse and (b) scan: no compile timing, reference or large set",
     )
     parser.add_argument(
-        "--repeat", type=int, default=1, help="(a)+(b) pairs to measure (with --scan-only)"
+        "--pairs",
+        type=int,
+        default=3,
+        help="(a)+(b) pairs measured in alternation (the target takes their median ratio)",
     )
     args = parser.parse_args(argv)
     min_records = args.min_records or (20_000 if args.quick else 200_000)
@@ -341,7 +348,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report.say(f"machine: {os.cpu_count()} CPUs; workers: {workers}; temp: {temp}")
     try:
         if args.scan_only:
-            return _scan_only(source, corpus, rules, temp, min_records, workers, args.repeat)
+            return _scan_only(source, corpus, rules, temp, min_records, workers, args.pairs)
         # Rule compilation, cold then cached (the engine caches under VIGILE_DATA_DIR).
         report.say("\n== rule compilation")
         compiled = measure_compile(rules, temp / "compile-cache")
@@ -354,34 +361,36 @@ def main(argv: Sequence[str] | None = None) -> int:
             report.target("compile cold < 10 s", cold < TARGET_COMPILE_COLD, f"{cold:.2f} s")
             report.target("compile cached < 1 s", warm < TARGET_COMPILE_WARM, f"{warm:.2f} s")
 
-        # (a) parsing alone
+        # (a) parsing alone and (b) vigile scan on the same files, in alternated pairs: the
+        # speed of this machine's cores drifts by tens of percent from one second to the next,
+        # so the target takes the median ratio of the pairs.
         per_copy = sum(_count_records(p) for p in source)
         copies = max(1, math.ceil(min_records / per_copy))
         files = replicate(source, corpus / "evtx", temp / "evtx", copies)
-        report.say(f"\n== (a) parse: {len(source)} files x {copies} copies")
-        parse_records, parse_seconds = parse_all(files, workers)
-        report.say(f"  evtx+orjson, {workers} processes: {_rate(parse_records, parse_seconds)}")
-
-        # (b) vigile scan on the same files
-        report.say("\n== (b) vigile scan, all corpus rules, same files")
+        report.say(f"\n== (a) parse and (b) vigile scan: {len(source)} files x {copies} copies")
+        report.say(f"  (a) evtx+orjson, {workers} processes; (b) all corpus rules, from cache")
         data_dir = temp / "data"
         warmup = run_measured(_scan_command(rules, [source[0]], workers), _env(data_dir))
-        scan = run_measured(_scan_command(rules, [temp / "evtx"], workers), _env(data_dir))
+        pairs = _pairs(files, rules, temp / "evtx", data_dir, workers, args.pairs, warmup)
         scan_eps: float | None = None
-        if not (warmup.ok and scan.ok):
-            failed = scan if warmup.ok else warmup
-            report.say(f"  unavailable: exit {failed.returncode}: {failed.stderr.strip()[-300:]}")
+        if not pairs:
+            failed = warmup if not warmup.ok else None
+            detail = failed.stderr.strip()[-300:] if failed else "a scan failed"
+            report.say(f"  unavailable: {detail}")
             for name in ("scan <= 2x parse", "scan >= 50x reference", "peak memory < 1 GB"):
                 report.target(name, None, "vigile scan unavailable")
         else:
-            scan_eps = parse_records / scan.seconds
-            ratio = scan.seconds / parse_seconds
-            report.say(f"  {_rate(parse_records, scan.seconds)} (rules from cache)")
+            parse_records = pairs[0].records
+            ratio = statistics.median([p.ratio for p in pairs])
+            scan_seconds = statistics.median([p.scan.seconds for p in pairs])
+            scan_eps = parse_records / scan_seconds
+            scan = max(pairs, key=lambda p: p.scan.peak_tree_rss).scan
+            report.say(f"  (b) median {_rate(parse_records, scan_seconds)}")
             report.say(
                 f"  peak RSS: process tree {scan.peak_tree_rss / 2**20:,.0f} MiB, "
                 f"largest process {scan.peak_single_rss / 2**20:,.0f} MiB"
             )
-            report.say(f"  ratio scan/parse time: {ratio:.2f}x")
+            report.say(f"  ratio scan/parse time: median {ratio:.2f}x of {len(pairs)} pairs")
             report.target("scan <= 2x parse", ratio <= TARGET_SCAN_VS_PARSE, f"{ratio:.2f}x")
 
         # (c) the reference on a subset of the same events
@@ -435,7 +444,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"largest process {big.peak_single_rss / 2**20:,.0f} MiB"
             )
             report.target(">= 50k events/s on large set", eps >= TARGET_LARGE_EPS, f"{eps:,.0f}/s")
-            if scan.ok:
+            if pairs:
                 peak = max(scan.peak_tree_rss, big.peak_tree_rss)
                 detail = f"{peak / 2**20:,.0f} MiB"
                 report.target("peak memory < 1 GB", peak < TARGET_MEMORY, detail)
@@ -451,6 +460,60 @@ def main(argv: Sequence[str] | None = None) -> int:
             shutil.rmtree(temp, ignore_errors=True)
 
 
+@dataclass(frozen=True)
+class Pair:
+    """One (a) parse then (b) scan of the same files."""
+
+    records: int
+    parse_seconds: float
+    parse_cpu: float
+    scan: Run
+    scan_cpu: float
+
+    @property
+    def ratio(self) -> float:
+        return self.scan.seconds / self.parse_seconds
+
+    @property
+    def cpu_ratio(self) -> float:
+        return self.scan_cpu / self.parse_cpu
+
+
+def _pairs(
+    files: Sequence[Path],
+    rules: Sequence[Path],
+    folder: Path,
+    data_dir: Path,
+    workers: int,
+    count: int,
+    warmup: Run,
+) -> list[Pair]:
+    """(a) then (b), ``count`` times in alternation (a load or speed change of the machine
+    then hits both sides alike), each pair printed; ``[]`` if a scan fails."""
+    if not warmup.ok:
+        return []
+    pairs: list[Pair] = []
+    for i in range(max(1, count)):
+        before = _children_cpu()
+        records, parse_seconds = parse_all(files, workers)
+        parse_cpu = _children_cpu() - before
+        before = _children_cpu()
+        scan = run_measured(_scan_command(rules, [folder], workers), _env(data_dir))
+        scan_cpu = _children_cpu() - before
+        if not scan.ok:
+            print(f"  scan failed: exit {scan.returncode}: {scan.stderr.strip()[-300:]}")
+            return []
+        pair = Pair(records, parse_seconds, parse_cpu, scan, scan_cpu)
+        pairs.append(pair)
+        print(
+            f"  pair {i + 1}: {records:,} records; parse {parse_seconds:.2f} s, "
+            f"scan {scan.seconds:.2f} s, ratio {pair.ratio:.2f}x "
+            f"(CPU time: parse {parse_cpu:.2f} s, scan {scan_cpu:.2f} s, {pair.cpu_ratio:.2f}x)",
+            flush=True,
+        )
+    return pairs
+
+
 def _scan_only(
     source: Sequence[Path],
     corpus: Path,
@@ -458,10 +521,10 @@ def _scan_only(
     temp: Path,
     min_records: int,
     workers: int,
-    repeat: int,
+    count: int,
 ) -> int:
-    """(a) then (b), ``repeat`` times in alternation (so that a load change on the machine
-    hits both sides alike); prints each ratio and the median. Exit 1 if a scan fails."""
+    """(a) then (b) only, ``count`` pairs; prints each ratio and the spread. Exit 1 if a
+    scan fails."""
     per_copy = sum(_count_records(p) for p in source)
     copies = max(1, math.ceil(min_records / per_copy))
     files = replicate(source, corpus / "evtx", temp / "evtx", copies)
@@ -470,30 +533,15 @@ def _scan_only(
     if not warmup.ok:
         print(f"scan unavailable: {warmup.stderr.strip()[-300:]}")
         return 1
-    ratios: list[float] = []
-    cpu_ratios: list[float] = []
-    for i in range(max(1, repeat)):
-        before = _children_cpu()
-        records, parse_seconds = parse_all(files, workers)
-        parse_cpu = _children_cpu() - before
-        before = _children_cpu()
-        scan = run_measured(_scan_command(rules, [temp / "evtx"], workers), _env(data_dir))
-        scan_cpu = _children_cpu() - before
-        if not scan.ok:
-            print(f"scan failed: {scan.stderr.strip()[-300:]}")
-            return 1
-        ratios.append(scan.seconds / parse_seconds)
-        cpu_ratios.append(scan_cpu / parse_cpu)
+    pairs = _pairs(files, rules, temp / "evtx", data_dir, workers, count, warmup)
+    if not pairs:
+        return 1
+    for name, values in (
+        ("ratio", sorted(p.ratio for p in pairs)),
+        ("CPU-time ratio", sorted(p.cpu_ratio for p in pairs)),
+    ):
         print(
-            f"run {i + 1}: {records:,} records; parse {parse_seconds:.2f} s, "
-            f"scan {scan.seconds:.2f} s, ratio {ratios[-1]:.2f}x "
-            f"(CPU time: parse {parse_cpu:.2f} s, scan {scan_cpu:.2f} s, {cpu_ratios[-1]:.2f}x)",
-            flush=True,
-        )
-    for name, values in (("ratio", ratios), ("CPU-time ratio", cpu_ratios)):
-        values.sort()
-        print(
-            f"{name} min {values[0]:.2f}x, median {values[len(values) // 2]:.2f}x, "
+            f"{name} min {values[0]:.2f}x, median {statistics.median(values):.2f}x, "
             f"max {values[-1]:.2f}x"
         )
     return 0

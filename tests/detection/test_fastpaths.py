@@ -308,3 +308,24 @@ def test_compiled_conditions_equal_node_evaluation_on_odd_values(corpus_ruleset:
         for rule in corpus_ruleset.active_rules:
             view = EventView(fields)
             assert bool(rule.condition.compiled()(view)) == rule.condition.ev(view), rule.title
+
+
+def test_string_and_regex_matchers_survive_pickling() -> None:
+    """StrMatch restores every pickled attribute; a Regex compiles on its first search."""
+    import pickle
+
+    from vigile.detection.matchers import StrMatch
+
+    node = StrMatch("CommandLine", cased=False)
+    node.exact = frozenset({"a"})
+    node.prefixes, node.suffixes, node.contains = ("b",), ("c",), ("d",)
+    node.regexes = (Regex("x[0-9]+y", "i"),)
+    node.any_value = True
+    node.literals = (("a", True, True),)
+    clone = pickle.loads(pickle.dumps(node))
+    for name in StrMatch._STATE:
+        assert getattr(clone, name) == getattr(node, name) or name == "regexes", name
+    (regex,) = clone.regexes
+    assert (regex.pattern, regex.flags) == ("x[0-9]+y", "i")
+    assert regex.search("-X12Y-") and not regex.search("x y")
+    assert regex.search("aX1Y")  # compiled once, then reused

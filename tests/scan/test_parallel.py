@@ -91,3 +91,13 @@ def test_consumer_stopping_early(inputs: list[Path], ruleset: RuleSet) -> None:
     assert isinstance(next(results), Part)
     results.close()
     assert not multiprocessing.active_children()
+
+
+def test_workers_start_before_the_results_are_read(inputs: list[Path], ruleset: RuleSet) -> None:
+    results = scan_formatted(inputs, ruleset, 2)
+    workers = multiprocessing.active_children()
+    assert len(workers) == 2  # scanning while the caller finishes its start
+    del results  # dropped unread: the workers see their pipes close and end
+    for worker in workers:
+        worker.join(timeout=30)
+    assert not multiprocessing.active_children()

@@ -235,7 +235,13 @@ class Regex:
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
         self.pattern, self.flags, self._min, self._glob, self._need, self._fold = state
+        # Compiled on first use: a tenth of a cached rule set's load went to compiling
+        # regexes that most scans never reach (and forked workers compile only what they use).
+        self._search = self._compile_first
+
+    def _compile_first(self, text: str) -> Any:
         self._search = self._compile()
+        return self._search(text)
 
 
 class StrMatch(Node):
@@ -287,8 +293,19 @@ class StrMatch(Node):
         return tuple(getattr(self, name) for name in self._STATE)
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        for name, value in zip(self._STATE, state, strict=True):
-            setattr(self, name, value)
+        # One unpacking rather than a setattr loop: tens of thousands of these are unpickled
+        # at each start.
+        (
+            self.any_value,
+            self.cased,
+            self.contains,
+            self.exact,
+            self.field,
+            self.literals,
+            self.prefixes,
+            self.regexes,
+            self.suffixes,
+        ) = state
         self._test = None
 
     def merge(self, other: StrMatch) -> None:

@@ -95,6 +95,30 @@ def scan_command(
     from vigile.scan.startup import start
 
     ruleset, planned = start(rule_paths, inputs, settings.data_dir / "cache")
+    if not ruleset.active_rules:
+        err = _stderr()
+        err.print(ruleset.report.summary(), highlight=False)
+        raise _fail(err, "no usable rules in " + ", ".join(map(str, rule_paths)))
+    if isinstance(planned, Exception):
+        err = _stderr()
+        err.print(ruleset.report.summary(), highlight=False)
+        raise _fail(err, str(planned)) from planned
+    from vigile.scan.service import ScanError, scan_formatted
+
+    errors: list[ScanError] = []
+    events = 0
+
+    def on_progress(done: int, count: int) -> None:
+        nonlocal events
+        events += count
+        progress.advance(task, done)
+
+    mode = "counts" if fmt is Format.table else fmt.value
+    # The workers start scanning here; Rich is imported and the summary printed meanwhile.
+    results = scan_formatted(
+        inputs, ruleset, workers, min_level.value, mode, on_progress, planned=planned
+    )
+    units = planned[0]
     err = _stderr()
     from rich.progress import (
         BarColumn,
@@ -105,17 +129,8 @@ def scan_command(
     )
 
     from vigile.scan.output import csv_header, write_table
-    from vigile.scan.service import ScanError, scan_formatted
 
     err.print(ruleset.report.summary(), highlight=False)
-    if not ruleset.active_rules:
-        raise _fail(err, "no usable rules in " + ", ".join(map(str, rule_paths)))
-    if isinstance(planned, Exception):
-        raise _fail(err, str(planned)) from planned
-    units = planned[0]
-
-    errors: list[ScanError] = []
-    events = 0
     progress = Progress(
         TextColumn("scanning"),
         BarColumn(),
@@ -127,21 +142,12 @@ def scan_command(
     )
     task = progress.add_task("scan", total=len(units))
 
-    def on_progress(done: int, count: int) -> None:
-        nonlocal events
-        events += count
-        progress.advance(task, done)
-
     def skipped(error: ScanError) -> None:
         errors.append(error)
         progress.console.print(
             f"[red]skipped:[/red] {error.message}", highlight=False, soft_wrap=True
         )
 
-    mode = "counts" if fmt is Format.table else fmt.value
-    results = scan_formatted(
-        inputs, ruleset, workers, min_level.value, mode, on_progress, planned=planned
-    )
     count = 0
     with progress:
         if fmt is Format.table:

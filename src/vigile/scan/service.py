@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -214,9 +215,17 @@ def _worker(conn: Connection, others: list[Connection]) -> None:
     """A forked worker: scans the batches whose indexes it receives until ``None``, and sends
     back ``(index, parts, None)`` or ``(index, None, exception)``."""
     gc.freeze()  # the inherited rule set is never traversed (nor copied page by page) by gc
-    for other in others:  # the parent's ends of earlier workers' pipes: theirs alone
+    # The parent's ends of its own and earlier workers' pipes: the parent's alone (so a
+    # worker sees its pipe close when the parent drops it).
+    for other in others:
         other.close()
-    while (index := conn.recv()) is not None:
+    while True:
+        try:
+            index = conn.recv()
+        except EOFError:  # the parent dropped the scan without reading it
+            return
+        if index is None:
+            return
         try:
             conn.send((index, _scan_batch(_BATCHES[index]), None))
         except Exception as exc:  # re-raised by the parent, in input order
@@ -227,61 +236,84 @@ def _worker(conn: Connection, others: list[Connection]) -> None:
 AHEAD = 2
 
 
-def _scan_parallel(procs: int, on_progress: Progress | None) -> Iterator[Part]:
-    """The parts of ``_BATCHES`` scanned by ``procs`` forked workers, in input order.
+class _Workers:
+    """``procs`` forked workers scanning ``_BATCHES``, started at once (each is sent its first
+    batches): they work while the caller finishes its own start (imports, messages).
 
     A small pool of its own rather than ``multiprocessing.Pool``: no task, result and
     worker-watching threads in the parent (the last one polls in a loop while results wait to
     be read: a tenth of a core), and tasks are indexes, so no send can block on a full pipe.
     """
-    ctx = multiprocessing.get_context("fork")
-    conns: list[Connection] = []
-    workers = []
-    following = 0
-    try:
-        for _ in range(procs):
-            parent_end, child_end = ctx.Pipe()
-            worker = ctx.Process(target=_worker, args=(child_end, list(conns)), daemon=True)
-            worker.start()
-            child_end.close()
-            conns.append(parent_end)
-            workers.append(worker)
-        sent = 0
-        for _ in range(AHEAD):
-            for conn in conns:
-                if sent < len(_BATCHES):
-                    conn.send(sent)
-                    sent += 1
-        done: dict[int, tuple[list[Part] | None, BaseException | None]] = {}
-        while following < len(_BATCHES):
-            for ready in wait(conns):
-                assert isinstance(ready, Connection)
-                try:
-                    index, parts, error = ready.recv()
-                except EOFError:
-                    raise RuntimeError("a scan worker process ended unexpectedly") from None
-                done[index] = (parts, error)
-                if sent < len(_BATCHES):
-                    ready.send(sent)
-                    sent += 1
-            while following in done:
-                parts, error = done.pop(following)
-                following += 1
-                if error is not None:
-                    raise error
-                assert parts is not None
-                if on_progress is not None:
-                    on_progress(len(parts), sum(p.events for p in parts))
-                yield from parts
-    finally:
-        finished = following == len(_BATCHES)
-        for conn in conns:
+
+    def __init__(self, procs: int) -> None:
+        ctx = multiprocessing.get_context("fork")
+        self.conns: list[Connection] = []
+        self.workers: list[BaseProcess] = []
+        self.sent = 0
+        self.closed = False
+        try:
+            for _ in range(procs):
+                parent_end, child_end = ctx.Pipe()
+                worker = ctx.Process(
+                    target=_worker, args=(child_end, [*self.conns, parent_end]), daemon=True
+                )
+                worker.start()
+                child_end.close()
+                self.conns.append(parent_end)
+                self.workers.append(worker)
+            for _ in range(AHEAD):
+                for conn in self.conns:
+                    self.send_next(conn)
+        except BaseException:
+            self.close(finished=False)
+            raise
+
+    def send_next(self, conn: Connection) -> None:
+        """Send ``conn``'s worker the next batch, if any is left."""
+        if self.sent < len(_BATCHES):
+            conn.send(self.sent)
+            self.sent += 1
+
+    def parts(self, on_progress: Progress | None) -> Iterator[Part]:
+        """The parts of ``_BATCHES`` in input order; the workers are stopped at the end (or
+        when the consumer stops early)."""
+        following = 0
+        try:
+            done: dict[int, tuple[list[Part] | None, BaseException | None]] = {}
+            while following < len(_BATCHES):
+                for ready in wait(self.conns):
+                    assert isinstance(ready, Connection)
+                    try:
+                        index, parts, error = ready.recv()
+                    except EOFError:
+                        raise RuntimeError("a scan worker process ended unexpectedly") from None
+                    done[index] = (parts, error)
+                    self.send_next(ready)
+                while following in done:
+                    parts, error = done.pop(following)
+                    following += 1
+                    if error is not None:
+                        raise error
+                    assert parts is not None
+                    if on_progress is not None:
+                        on_progress(len(parts), sum(p.events for p in parts))
+                    yield from parts
+        finally:
+            self.close(finished=following == len(_BATCHES))
+
+    def close(self, finished: bool) -> None:
+        """Stop the workers: told to end when all batches are done, else terminated (an
+        error, or the consumer stopped: batches may be under way). Only the first call acts."""
+        if self.closed:
+            return
+        self.closed = True
+        for conn in self.conns:
             if finished:
                 with contextlib.suppress(OSError):
                     conn.send(None)
             conn.close()
-        for worker in workers:
-            if not finished:  # an error, or the consumer stopped: batches may be under way
+        for worker in self.workers:
+            if not finished:
                 worker.terminate()
             worker.join()
 
@@ -363,26 +395,47 @@ def scan_formatted(
     """The results of all inputs in input order: a :class:`Part` per work unit (its detections
     in the form ``mode`` asks for) and a :class:`ScanError` per file that cannot be scanned.
 
-    ``planned``: the :func:`plan_sized` of ``inputs`` when the caller already has it.
+    ``planned``: the :func:`plan_sized` of ``inputs`` when the caller already has it. The
+    worker processes start scanning when this is called, not when the results are first read.
     """
     global _RULESET, _MIN_RANK, _MODE, _BATCHES
     units, sizes, errors = planned if planned is not None else plan_sized(inputs)
-    yield from errors
     rank = LEVELS.index(min_level)
     procs = max(1, min(workers or multiprocessing.cpu_count(), len(units)))
     if procs == 1:
-        for unit in units:
-            part = _scan(unit, ruleset, rank, mode)
-            if on_progress is not None:
-                on_progress(1, part.events)
-            yield part
-        return
+        return _scan_inline(errors, units, ruleset, rank, mode, on_progress)
     ruleset.prepare()  # every bucket built once, here, and shared by the forked workers
     _RULESET, _MIN_RANK, _MODE = ruleset, rank, mode
     _BATCHES = make_batches(units, procs, sizes)
+    pool = _Workers(procs)  # started now, before the caller iterates
+    return _parallel_results(errors, pool, on_progress)
+
+
+def _scan_inline(
+    errors: list[ScanError],
+    units: list[WorkUnit],
+    ruleset: RuleSet,
+    rank: int,
+    mode: Mode,
+    on_progress: Progress | None,
+) -> Iterator[Part | ScanError]:
+    yield from errors
+    for unit in units:
+        part = _scan(unit, ruleset, rank, mode)
+        if on_progress is not None:
+            on_progress(1, part.events)
+        yield part
+
+
+def _parallel_results(
+    errors: list[ScanError], pool: _Workers, on_progress: Progress | None
+) -> Iterator[Part | ScanError]:
+    global _BATCHES
     try:
-        yield from _scan_parallel(procs, on_progress)
+        yield from errors
+        yield from pool.parts(on_progress)
     finally:
+        pool.close(finished=False)  # if the consumer stopped before the parts (else: done)
         _BATCHES = []
 
 
