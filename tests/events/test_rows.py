@@ -186,6 +186,30 @@ def test_duplicates_are_skipped_whether_ids_are_held_or_not(
 
 
 @pytest.mark.parametrize("known_keys", [duckdb_store.KNOWN_KEYS, 0])
+def test_a_chunk_of_many_days_and_tenants_interleaved_is_deduplicated_per_tenant(
+    store_path: Path, known_keys: int
+) -> None:
+    """Rows of several days (one before 1970) and tenants (the largest id too) in one chunk,
+    in no order: replays are found on their own (day, tenant) only."""
+    store = DuckDbEventStore(store_path, known_keys=known_keys)
+    tenants, offsets = (1, 2, 2**31 - 1), (0, 1, 40, 21_000)
+    first = [
+        make_event(t, n, time=T0 - d * DAY + n * timedelta(minutes=1))
+        for n in range(3)
+        for d in offsets
+        for t in tenants
+    ]
+    assert store.add(first) == len(first)
+    later = [make_event(t, 7, time=T0 - d * DAY) for d in offsets for t in tenants]
+    mixed = [e for pair in zip(first[::-1], later * 3, strict=False) for e in pair]
+    assert store.add(mixed) == len(later)
+    assert store.add([*later, *first]) == 0
+    assert store.count() == len(first) + len(later)
+    assert all(len(store.days(t)) == len(offsets) for t in tenants)
+    store.close()
+
+
+@pytest.mark.parametrize("known_keys", [duckdb_store.KNOWN_KEYS, 0])
 def test_ids_sharing_a_64_bit_prefix_are_different_events(
     store_path: Path, known_keys: int
 ) -> None:

@@ -119,6 +119,7 @@ _INSERT = (
     "WHERE NOT list_contains(?::INTEGER[], pos) ORDER BY tenant_id, ts"
 )
 _JSON = pa.json_(pa.large_string())
+_LOW32 = 0xFFFFFFFF
 _FIELDS = ROWS_SCHEMA.get_field_index("fields")
 _SELECT = (
     "SELECT tenant_id, event_id, epoch_us(ts), epoch_us(received_at), source_type, source, "
@@ -333,27 +334,36 @@ class DuckDbEventStore:
         count = table.num_rows
         if not count:
             return 0
-        # Vectorised: per (day, tenant) of the chunk, one C-level set intersection with the
-        # held prefixes; Python touches the rows of a replay only.
+        # Vectorised: the rows sorted by (day, tenant) once, then per (day, tenant) of the
+        # chunk one C-level set intersection with the held prefixes, on slices of two lists;
+        # Python touches the rows of a replay only. (Arrow calls per group cost ~20k
+        # instructions per event on replicated corpus events, ~100 days in a chunk.)
         days = table["ts"].combine_chunks().cast(pa.date32()).cast(pa.int32())
-        tenants = table["tenant_id"].combine_chunks()
         prefixes = table["key_hi"].combine_chunks()
         skip = _later_copies(table) if pc.count_distinct(prefixes).as_py() < count else []
         check: list[int] = []  # rows whose 64-bit prefix is held: compare the full ids
         unheld: list[int] = []  # rows of days not held: first look for their 128-bit key
         learnt: list[tuple[int, int, list[int]]] = []
-        groups = pa.table({"d": days, "t": tenants}).group_by(["d", "t"]).aggregate([])
-        for day, tenant in zip(groups["d"].to_pylist(), groups["t"].to_pylist(), strict=True):
-            rows = pc.and_(pc.equal(days, day), pc.equal(tenants, tenant))
+        # One int64 key per row: the day in the high half, the tenant's 32 bits in the low.
+        tenants = pc.bit_wise_and(table["tenant_id"].combine_chunks().cast(pa.int64()), _LOW32)
+        keys = pc.add(pc.shift_left(days.cast(pa.int64()), 32), tenants)
+        order = pc.sort_indices(keys)
+        runs = pc.run_end_encode(keys.take(order), run_end_type=pa.int32())
+        positions: list[int] = order.to_pylist()
+        ordered: list[int] = prefixes.take(order).to_pylist()
+        start = 0
+        for key, end in zip(runs.values.to_pylist(), runs.run_ends.to_pylist(), strict=True):
+            day, tenant = key >> 32, key & _LOW32
+            tenant -= (tenant >> 31) << 32  # back to a signed 32-bit id
+            rows, group = positions[start:end], ordered[start:end]
+            start = end
             known = self._known_keys(cursor, day)
             if known is None:
-                unheld += pc.indices_nonzero(rows).to_pylist()
+                unheld += rows
                 continue
-            group: list[int] = prefixes.filter(rows).to_pylist()
             seen = known.get(tenant, set()).intersection(group)
             if seen:
-                again = pc.is_in(prefixes, value_set=pa.array(list(seen), pa.int64()))
-                check += pc.indices_nonzero(pc.and_(rows, again)).to_pylist()
+                check += [pos for pos, prefix in zip(rows, group, strict=True) if prefix in seen]
             learnt.append((day, tenant, group))
         # The fields are orjson's output: typed JSON, DuckDB stores them without a re-parse.
         fields = pa.chunked_array(
