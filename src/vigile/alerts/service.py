@@ -1,654 +1,29 @@
-"""Alerts: raising from detections (with deduplication), lifecycle, comments. Tenant-scoped.
+"""Alerts: lifecycle and comments, tenant-scoped; raising lives in :mod:`vigile.alerts.raising`
+(one detection) and :mod:`vigile.alerts.batch` (the pipeline's batches), re-exported here.
 
 Every change is recorded twice in the same transaction: in the alert's timeline
-(``alert_events``, which notifications will read) and in the hash-chained audit trail.
+(``alert_events``, which notifications will read) and in the hash-chained audit trail
+(:mod:`vigile.alerts.history`).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from operator import itemgetter
-from typing import Any
+from datetime import datetime
 
-import orjson
 from sqlalchemy import (
-    ColumnElement,
-    Table,
-    and_,
-    bindparam,
-    func,
-    insert,
-    literal_column,
     select,
-    tuple_,
-    update,
 )
 from sqlalchemy.orm import Session
 
-from vigile.alerts import evidence as ev
-from vigile.alerts.intake import add_evidence, join
-from vigile.alerts.models import Alert, AlertEvent, AlertEvidence, RuleException
-from vigile.alerts.policy import MAX_CLOCK_SKEW, AlertPolicy
-from vigile.alerts.rules import active_exception
-from vigile.alerts.schemas import AlertInput, criticality
-from vigile.alerts.types import AlertState, EventKind, RaiseStatus, Verdict
-from vigile.audit import service as audit
+from vigile.alerts.batch import Detection, Raised, raise_alerts, raise_many
+from vigile.alerts.history import NO_OPEN_TIME, Clock, deadline_for, iso, log_event, record_change
+from vigile.alerts.models import Alert, AlertEvent, AlertEvidence
+from vigile.alerts.raising import RaiseOutcome, raise_alert
+from vigile.alerts.types import AlertState, EventKind, Verdict
 from vigile.auth import service as auth
-from vigile.db import rows_writer, utcnow, writes_raw
-from vigile.errors import Conflict, InvalidInput, NotFound, VigileError
+from vigile.errors import Conflict, InvalidInput, NotFound
 from vigile.scope import CallerScope, Role
-from vigile.service_levels import Deadline, Level, ServiceLevelError, compute_deadline, require_utc
-from vigile.tenants import service as tenants
-
-Clock = Callable[[], datetime]
-NO_OPEN_TIME = "calendar has no open time"
-
-
-@dataclass(frozen=True)
-class RaiseOutcome:
-    """A new alert, an open alert joined (deduplicated), or nothing: the rule is excepted."""
-
-    status: RaiseStatus
-    alert: Alert | None
-    exception_reason: str | None = None
-
-
-def raise_alert(
-    session: Session,
-    scope: CallerScope,
-    tenant_id: int,
-    detection: AlertInput,
-    clock: Clock,
-    policy: AlertPolicy | None = None,
-) -> RaiseOutcome:
-    """Raise ``detection`` for a tenant: join the open alert of the same rule and key fields
-    within the deduplication window, or open a new alert with its deadline; skip a rule the
-    provider disabled for this tenant."""
-    policy = policy or AlertPolicy()
-    scope.require_provider()
-    tenant = tenants.get_tenant_by_id(session, scope, tenant_id)
-    now = clock()
-    raised = require_utc(detection.raised_at or now, "raised_at")
-    if raised > now + MAX_CLOCK_SKEW:
-        raise InvalidInput(f"raised_at {raised.isoformat()} is in the future")
-    level = criticality(detection.rule_level)
-    excepted = active_exception(session, tenant.id, detection.rule_id)
-    if excepted is not None:
-        return RaiseOutcome(RaiseStatus.SUPPRESSED, None, excepted.reason)
-    key = ev.dedup_key(detection.rule_id, detection.events[0], detection.key_fields)
-    assets = ev.extract_assets(detection.events)
-    if policy.dedup_window:
-        joined = session.scalar(
-            select(Alert)
-            .where(
-                Alert.tenant_id == tenant.id,
-                Alert.rule_id == detection.rule_id,
-                Alert.dedup_key == key,
-                Alert.state != AlertState.CLOSED,
-                Alert.last_seen_at >= raised - policy.dedup_window,
-                Alert.raised_at <= raised + policy.dedup_window,
-            )
-            .order_by(Alert.id.desc())
-            .limit(1)
-        )
-        if joined is not None:
-            join(session, joined, detection, assets, raised, policy)
-            return RaiseOutcome(RaiseStatus.JOINED, joined)
-    deadline = _deadline(session, scope, tenant.id, level, raised)
-    alert = _new_alert(tenant.id, detection, key, assets, level, raised, deadline)
-    session.add(alert)
-    session.flush()
-    add_evidence(session, alert, detection.events, raised, policy)
-    details = {"rule_id": alert.rule_id, "level": alert.level, "due_at": _iso(alert.due_at)}
-    _record(
-        session, scope, alert, EventKind.RAISED, now, details=details | {"sla": deadline.reason}
-    )
-    return RaiseOutcome(RaiseStatus.CREATED, alert)
-
-
-_CHUNK = 300  # rows per IN (...) query: a bound on SQL parameters
-# The batch path writes with Core statements on the tables: no ORM object per row.
-_ALERTS: Table = Alert.__table__  # type: ignore[assignment]
-_EVIDENCE: Table = AlertEvidence.__table__  # type: ignore[assignment]
-_TIMELINE: Table = AlertEvent.__table__  # type: ignore[assignment]
-_EXCEPTIONS: Table = RuleException.__table__  # type: ignore[assignment]
-
-
-@dataclass(frozen=True, slots=True)
-class Detection:
-    """One detection of a batch (:func:`raise_many`)."""
-
-    tenant_id: int
-    rule: AlertInput
-    """The alert's rule fields, raise time and key fields; its ``events`` are not read, so
-    one validated input can serve every detection of a rule."""
-    events: Sequence[Mapping[str, Any]]
-    """The matching event(s)."""
-    prepared: ev.Prepared | None = None
-    """:func:`evidence.prepare` of ``events``, when the caller computed it already."""
-
-
-@dataclass(frozen=True, slots=True)
-class Raised:
-    """What :func:`raise_many` did with a detection: the alert it created or joined, or
-    nothing (a rule exception, with its reason)."""
-
-    status: RaiseStatus
-    alert_id: int | None
-    exception_reason: str | None = None
-
-
-class _AssetSet:
-    """:meth:`evidence.Assets.merge` done in place (first appearance order kept)."""
-
-    __slots__ = ("hosts", "ips", "last", "users")
-
-    def __init__(self, base: ev.Assets) -> None:
-        self.hosts = dict.fromkeys(base.hosts)
-        self.users = dict.fromkeys(base.users)
-        self.ips = dict.fromkeys(base.ips)
-        self.last: ev.Assets | None = None
-
-    def add(self, assets: ev.Assets) -> None:
-        if assets is self.last:  # the same cached value again (the common case)
-            return
-        self.last = assets
-        for mine, theirs in (
-            (self.hosts, assets.hosts),
-            (self.users, assets.users),
-            (self.ips, assets.ips),
-        ):
-            for value in theirs:
-                if value not in mine:
-                    mine[value] = None
-
-    def to_json(self) -> str:
-        merged = {"hosts": list(self.hosts), "users": list(self.users), "ips": list(self.ips)}
-        return orjson.dumps(merged).decode()
-
-
-@dataclass(slots=True, eq=False)
-class _Open:
-    """An alert the batch may join: an open one read from the database (``id`` set) or
-    one the batch creates."""
-
-    id: int | None
-    raised_at: datetime
-    last_seen_at: datetime
-    match_count: int
-    assets: str | ev.Assets
-    """As stored (JSON) or, for a new alert, those of its first detection."""
-    held: int = 0
-    """How many events it keeps as evidence."""
-    kept: set[str] = field(default_factory=set)
-    """The hashes it keeps, among those of the batch's events."""
-    merged: _AssetSet | None = None
-    changed: bool = False
-
-    def keep(
-        self,
-        events: Sequence[Mapping[str, Any]],
-        hashes: Sequence[str],
-        seen: datetime,
-        policy: AlertPolicy,
-        into: list[tuple[_Open, Mapping[str, Any], str, datetime]],
-    ) -> bool:
-        """Note the events not kept yet (up to the policy's maximum) as evidence to insert;
-        whether any was."""
-        added = False
-        for event, digest in zip(events, hashes, strict=True):
-            if digest in self.kept or self.held >= policy.evidence_max:
-                continue
-            self.kept.add(digest)
-            self.held += 1
-            into.append((self, event, digest, seen))
-            added = True
-        return added
-
-    def assets_json(self) -> str:
-        if self.merged is not None:
-            return self.merged.to_json()
-        if isinstance(self.assets, ev.Assets):
-            return orjson.dumps(self.assets.to_dict()).decode()
-        return self.assets
-
-
-def raise_alerts(
-    session: Session,
-    scope: CallerScope,
-    detections: Sequence[tuple[int, AlertInput]],
-    clock: Clock,
-    policy: AlertPolicy | None = None,
-    ahead: Sequence[ev.Prepared] | None = None,
-) -> list[RaiseOutcome | Exception]:
-    """:func:`raise_many` of ``(tenant id, detection)`` pairs, with the alerts (loaded
-    afresh) in the outcomes. ``ahead``: each detection's :func:`evidence.prepare`, when the
-    caller computed them already."""
-    batch = [
-        Detection(tenant, d, d.events, ahead[i] if ahead is not None else None)
-        for i, (tenant, d) in enumerate(detections)
-    ]
-    raised = raise_many(session, scope, batch, clock, policy)
-    ids = sorted({r.alert_id for r in raised if isinstance(r, Raised) and r.alert_id})
-    alerts: dict[int, Alert] = {}
-    for chunk in _chunks(ids, _CHUNK):
-        query = select(Alert).where(Alert.id.in_(chunk))
-        for alert in session.scalars(query.execution_options(populate_existing=True)):
-            alerts[alert.id] = alert
-    return [
-        r
-        if isinstance(r, Exception)
-        else RaiseOutcome(r.status, alerts[r.alert_id] if r.alert_id else None, r.exception_reason)
-        for r in raised
-    ]
-
-
-def raise_many(
-    session: Session,
-    scope: CallerScope,
-    detections: Sequence[Detection],
-    clock: Clock,
-    policy: AlertPolicy | None = None,
-) -> list[Raised | Exception]:
-    """:func:`raise_alert` for a batch, in the caller's transaction, with the same outcome as
-    raising the detections one by one in order, for much less work: each tenant, the rule
-    exceptions, service terms and the open alerts of the batch's dedup keys (with how many
-    events they keep, and which of the batch's) are read once; new alerts, their evidence
-    and timeline rows are inserted together and the joined alerts updated together, with
-    Core statements or the driver's executemany (no ORM object per row); each created
-    alert still gets its timeline row and its audit entry. A detection that cannot be
-    raised (tenant gone, invalid time) gets its error in the result instead. Alert objects
-    already loaded in ``session`` are not refreshed (:func:`raise_alerts` loads them
-    afresh)."""
-    policy = policy or AlertPolicy()
-    scope.require_provider()
-    session.flush()  # the caller's pending changes, before the Core reads below
-    now = clock()
-    out: list[Raised | Exception] = [InvalidInput("not raised")] * len(detections)
-    known: dict[int, int | Exception] = {}
-    timing: dict[int, tuple[datetime, Level] | Exception] = {}  # by id() of the rule input
-    valid: list[tuple[int, Detection, datetime, Level]] = []
-    for i, d in enumerate(detections):
-        tenant = known.get(d.tenant_id)
-        if tenant is None:
-            try:
-                tenant = tenants.get_tenant_by_id(session, scope, d.tenant_id).id
-            except (VigileError, ValueError) as exc:
-                tenant = exc
-            known[d.tenant_id] = tenant
-        if isinstance(tenant, Exception):
-            out[i] = tenant
-            continue
-        when = timing.get(id(d.rule))
-        if when is None:
-            when = timing[id(d.rule)] = _timing(d.rule, now)
-        if isinstance(when, Exception):
-            out[i] = when
-            continue
-        valid.append((i, d, *when))
-    if not valid:
-        return out
-    x = _EXCEPTIONS.c
-    excepted = {
-        (tenant, rule): reason
-        for tenant, rule, reason in session.execute(
-            select(x.tenant_id, x.rule_id, x.reason).where(
-                x.tenant_id.in_(sorted({d.tenant_id for _, d, _, _ in valid})),
-                x.revoked_at.is_(None),
-            )
-        )
-    }
-    keyed: list[tuple[int, Detection, datetime, Level, ev.Prepared]] = []
-    for i, d, raised, level in valid:
-        rule = (d.tenant_id, d.rule.rule_id)
-        if rule in excepted:
-            out[i] = Raised(RaiseStatus.SUPPRESSED, None, excepted[rule])
-            continue
-        prep = d.prepared
-        if prep is None:
-            prep = ev.prepare(d.rule.rule_id, d.events, d.rule.key_fields)
-        keyed.append((i, d, raised, level, prep))
-    window = policy.dedup_window
-    groups: dict[tuple[int, str, str], list[_Open]] = defaultdict(list)
-    loaded = _open_alerts(session, keyed, window, groups) if window and keyed else []
-    evidence: list[tuple[_Open, Mapping[str, Any], str, datetime]] = []
-    created: list[tuple[_Open, Detection, ev.Prepared, Level, Deadline]] = []
-    deadlines: dict[tuple[int, Level, datetime], Deadline] = {}
-    done: list[tuple[int, RaiseStatus, _Open]] = []
-    bounds: dict[datetime, tuple[datetime, datetime]] = {}
-    for i, d, raised, level, prep in keyed:
-        group = groups[(d.tenant_id, d.rule.rule_id, prep.key)]
-        if window:
-            if raised not in bounds:
-                bounds[raised] = (raised - window, raised + window)
-            low, high = bounds[raised]
-            joined = None
-            for alert in reversed(group):  # the newest open alert within the window
-                if alert.last_seen_at >= low and alert.raised_at <= high:
-                    joined = alert
-                    break
-            if joined is not None:
-                _join(joined, d.events, prep, raised, policy, evidence)
-                done.append((i, RaiseStatus.JOINED, joined))
-                continue
-        dkey = (d.tenant_id, level, raised)
-        deadline = deadlines.get(dkey)
-        if deadline is None:
-            deadline = deadlines[dkey] = _deadline(session, scope, d.tenant_id, level, raised)
-        opened = _Open(None, raised, raised, 1, prep.assets)
-        group.append(opened)
-        opened.keep(d.events, prep.hashes, raised, policy, evidence)
-        created.append((opened, d, prep, level, deadline))
-        done.append((i, RaiseStatus.CREATED, opened))
-    _write(session, scope, now, loaded, created, evidence)
-    for i, status, alert in done:
-        out[i] = Raised(status, alert.id)
-    return out
-
-
-def _timing(rule: AlertInput, now: datetime) -> tuple[datetime, Level] | Exception:
-    """The raise time and criticality of a detection, or why it cannot be raised."""
-    try:
-        raised = require_utc(rule.raised_at or now, "raised_at")
-        if raised > now + MAX_CLOCK_SKEW:
-            raise InvalidInput(f"raised_at {raised.isoformat()} is in the future")
-        return raised, criticality(rule.rule_level)
-    except (VigileError, ValueError) as exc:
-        return exc
-
-
-_first = itemgetter(0)
-
-
-def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _open_alerts(
-    session: Session,
-    keyed: Sequence[tuple[int, Detection, datetime, Level, ev.Prepared]],
-    window: timedelta,
-    groups: dict[tuple[int, str, str], list[_Open]],
-) -> list[_Open]:
-    """Open alerts that detections of the batch may join, into ``groups`` by key (oldest
-    first), with their evidence count and which of the batch's events they keep."""
-    hashes: dict[tuple[int, str, str], set[str]] = defaultdict(set)
-    for _, d, _, _, prep in keyed:
-        hashes[(d.tenant_id, d.rule.rule_id, prep.key)].update(prep.hashes)
-    keys = sorted(hashes)
-    low = min(r for _, _, r, _, _ in keyed) - window
-    high = max(r for _, _, r, _, _ in keyed) + window
-    a = _ALERTS.c
-    loaded: dict[int, _Open] = {}
-    rows = _matching(
-        session,
-        _ALERTS,
-        ("tenant_id", "rule_id", "dedup_key"),
-        keys,
-        (
-            a.id,
-            a.tenant_id,
-            a.rule_id,
-            a.dedup_key,
-            a.raised_at,
-            a.last_seen_at,
-            a.match_count,
-            a.assets,
-        ),
-        a.state != AlertState.CLOSED.value,
-        a.last_seen_at >= low,
-        a.raised_at <= high,
-    )
-    for alert_id, tenant, rule, key, raised, seen, count, assets in sorted(rows, key=_first):
-        opened = loaded[alert_id] = _Open(alert_id, raised, seen, count, assets)
-        groups[(tenant, rule, key)].append(opened)  # oldest first: read in id order
-    if not loaded:
-        return []
-    e = _EVIDENCE.c
-    for chunk in _chunks(sorted(loaded), _CHUNK):
-        counts = session.execute(
-            select(e.alert_id, func.count()).where(e.alert_id.in_(chunk)).group_by(e.alert_id)
-        )
-        for alert_id, held in counts:
-            loaded[alert_id].held = held
-    pairs = sorted(
-        {
-            (alert.id, digest)
-            for key in keys
-            for alert in groups.get(key, ())
-            for digest in hashes[key]
-            if alert.id is not None
-        }
-    )
-    kept = _matching(
-        session, _EVIDENCE, ("alert_id", "content_hash"), pairs, (e.alert_id, e.content_hash)
-    )
-    for alert_id, digest in kept:
-        loaded[alert_id].kept.add(digest)
-    return list(loaded.values())
-
-
-def _matching(
-    session: Session,
-    table: Table,
-    names: Sequence[str],
-    keys: Sequence[tuple[Any, ...]],
-    selected: Sequence[ColumnElement[Any]],
-    *where: ColumnElement[bool],
-) -> Sequence[Any]:
-    """The rows of ``table`` whose columns ``names`` equal one of the (distinct) ``keys``,
-    found by an index search per key. SQLite never searches an index for a row-value IN
-    list: it scans the table (or a range of another index), each batch slower as the table
-    grows (a 300-key IN on 300,000 alerts: ~450 ms; joined as below: ~5 ms). So on SQLite
-    the keys are one JSON parameter joined as a table (``json_each``); PostgreSQL gets
-    the IN list, in chunks (a bound on SQL parameters)."""
-    if not keys:
-        return []
-    if session.get_bind().dialect.name == "sqlite":
-        given = func.json_each(orjson.dumps(list(keys)).decode()).table_valued("value")
-        on = and_(
-            *(
-                table.c[name] == func.json_extract(given.c.value, literal_column(f"'$[{i}]'"))
-                for i, name in enumerate(names)
-            )
-        )
-        query = select(*selected).select_from(given).join(table, on).where(*where)
-        return session.execute(query).all()
-    columns = tuple_(*(table.c[name] for name in names))
-    found: list[Any] = []
-    for chunk in _chunks(keys, _CHUNK):
-        found += session.execute(select(*selected).where(columns.in_(chunk), *where)).all()
-    return found
-
-
-def _join(
-    alert: _Open,
-    events: Sequence[Mapping[str, Any]],
-    prep: ev.Prepared,
-    raised: datetime,
-    policy: AlertPolicy,
-    evidence: list[tuple[_Open, Mapping[str, Any], str, datetime]],
-) -> None:
-    """:func:`vigile.alerts.intake.join` on an alert of the batch (same rules)."""
-    if not alert.keep(events, prep.hashes, raised, policy, evidence) and all(
-        digest in alert.kept for digest in prep.hashes
-    ):
-        return  # a replay of matches already counted: idempotent
-    alert.match_count += 1
-    alert.last_seen_at = max(alert.last_seen_at, raised)
-    if alert.merged is None:
-        base = alert.assets
-        if not isinstance(base, ev.Assets):
-            base = ev.Assets.from_dict(orjson.loads(base))
-        alert.merged = _AssetSet(base)
-    alert.merged.add(prep.assets)
-    alert.changed = True
-
-
-def _write(
-    session: Session,
-    scope: CallerScope,
-    now: datetime,
-    loaded: Sequence[_Open],
-    created: Sequence[tuple[_Open, Detection, ev.Prepared, Level, Deadline]],
-    evidence: Sequence[tuple[_Open, Mapping[str, Any], str, datetime]],
-) -> None:
-    """The batch's rows: new alerts (their ids noted), joined alerts, evidence, and each new
-    alert's timeline row and audit entry."""
-    if created:
-        rows = [
-            _alert_row(alert, d.tenant_id, d.rule, prep, level, deadline)
-            for alert, d, prep, level, deadline in created
-        ]
-        insert_alerts = insert(_ALERTS).returning(_ALERTS.c.id, sort_by_parameter_order=True)
-        ids = session.execute(insert_alerts, rows).scalars().all()
-        for (alert, *_), alert_id in zip(created, ids, strict=True):
-            alert.id = alert_id
-    raw = writes_raw(session)
-    joined = [
-        (a.match_count, a.last_seen_at, a.assets_json(), a.id)
-        for a in sorted(loaded, key=lambda a: a.id or 0)
-        if a.changed
-    ]
-    if joined and raw:
-        c = _ALERTS.c
-        update_joined = rows_writer(
-            session,
-            lambda q, m: (
-                f"UPDATE {q(_ALERTS.name)} SET {q('match_count')} = {m}, "
-                f"{q('last_seen_at')} = {m}, {q('assets')} = {m}, {q('updated_at')} = {m} "
-                f"WHERE {q('id')} = {m}"
-            ),
-            (c.match_count.type, c.last_seen_at.type, c.assets.type, c.updated_at.type, c.id.type),
-        )
-        updated = utcnow()  # the column's onupdate default, once for the batch
-        update_joined([(n, seen, assets, updated, i) for n, seen, assets, i in joined])
-    elif joined:
-        session.execute(
-            update(_ALERTS)
-            .where(_ALERTS.c.id == bindparam("b_id"))
-            .values(
-                match_count=bindparam("b_count"),
-                last_seen_at=bindparam("b_seen", type_=_ALERTS.c.last_seen_at.type),
-                assets=bindparam("b_assets"),
-            ),
-            [{"b_count": n, "b_seen": s, "b_assets": a, "b_id": i} for n, s, a, i in joined],
-        )
-    if evidence:
-        kept = [
-            (alert.id, digest, ev.canonical_json(event), seen)
-            for alert, event, digest, seen in evidence
-        ]
-        names = ("alert_id", "content_hash", "event", "seen_at")
-        if raw:
-            insert_evidence = rows_writer(
-                session,
-                lambda q, m: (
-                    f"INSERT INTO {q(_EVIDENCE.name)} "
-                    f"({', '.join(q(n) for n in names)}) VALUES ({', '.join([m] * len(names))})"
-                ),
-                [_EVIDENCE.c[n].type for n in names],
-            )
-            insert_evidence(kept)
-        else:
-            session.execute(insert(_EVIDENCE), [dict(zip(names, r, strict=True)) for r in kept])
-    if not created:
-        return
-    raised: list[tuple[int, int, dict[str, Any]]] = []
-    for alert, d, _, level, deadline in created:
-        assert alert.id is not None
-        details = {
-            "rule_id": d.rule.rule_id,
-            "level": int(level),
-            "due_at": _iso(deadline.due_at),
-            "sla": deadline.reason,
-        }
-        raised.append((alert.id, d.tenant_id, details))
-    timeline = [
-        {
-            "alert_id": alert_id,
-            "tenant_id": tenant,
-            "kind": EventKind.RAISED.value,
-            "at": now,
-            "actor": scope.principal,
-            "text": None,
-            "details": orjson.dumps(details, default=str).decode(),
-        }
-        for alert_id, tenant, details in raised
-    ]
-    session.execute(insert(_TIMELINE), timeline)
-    action = f"alert.{EventKind.RAISED.value}"
-    audit.record_many(
-        session,
-        scope,
-        [(action, "alert", alert_id, tenant, details) for alert_id, tenant, details in raised],
-        clock=lambda: now,
-    )
-
-
-def _new_alert(
-    tenant_id: int,
-    detection: AlertInput,
-    key: str,
-    assets: ev.Assets,
-    level: Level,
-    raised: datetime,
-    deadline: Deadline,
-) -> Alert:
-    return Alert(
-        tenant_id=tenant_id,
-        rule_id=detection.rule_id,
-        rule_title=detection.rule_title,
-        rule_version=detection.rule_version,
-        sigma_level=detection.rule_level,
-        level=int(level),
-        original_level=int(level),
-        state=AlertState.NEW.value,
-        dedup_key=key,
-        host=assets.hosts[0] if assets.hosts else None,
-        assets=orjson.dumps(assets.to_dict()).decode(),
-        raised_at=raised,
-        last_seen_at=raised,
-        match_count=1,
-        due_at=deadline.due_at,
-        sla_reason=deadline.reason,
-        wall_clock=deadline.wall_clock,
-    )
-
-
-def _alert_row(
-    alert: _Open,
-    tenant_id: int,
-    rule: AlertInput,
-    prep: ev.Prepared,
-    level: Level,
-    deadline: Deadline,
-) -> dict[str, Any]:
-    """The row of a new alert (:func:`_new_alert`), as the batch left it."""
-    hosts = prep.assets.hosts
-    return {
-        "tenant_id": tenant_id,
-        "rule_id": rule.rule_id,
-        "rule_title": rule.rule_title,
-        "rule_version": rule.rule_version,
-        "sigma_level": rule.rule_level,
-        "level": int(level),
-        "original_level": int(level),
-        "state": AlertState.NEW.value,
-        "dedup_key": prep.key,
-        "host": hosts[0] if hosts else None,
-        "assets": alert.assets_json(),
-        "raised_at": alert.raised_at,
-        "last_seen_at": alert.last_seen_at,
-        "match_count": alert.match_count,
-        "due_at": deadline.due_at,
-        "sla_reason": deadline.reason,
-        "wall_clock": deadline.wall_clock,
-    }
+from vigile.service_levels import Level
 
 
 def get_alert(session: Session, scope: CallerScope, alert_id: int) -> Alert:
@@ -679,7 +54,7 @@ def start(session: Session, scope: CallerScope, alert_id: int, clock: Clock) -> 
     if alert.acknowledged_at is None:
         _acknowledge(session, scope, alert, now)
     alert.state = AlertState.IN_PROGRESS.value
-    _record(session, scope, alert, EventKind.STARTED, now)
+    record_change(session, scope, alert, EventKind.STARTED, now)
     return alert
 
 
@@ -697,7 +72,7 @@ def assign(
         if not auth.scope_for_user(session, user).can_access(alert.tenant_id):
             raise InvalidInput(f"{assignee!r} cannot see this alert's tenant")
     before, alert.assignee = alert.assignee, assignee
-    _record(
+    record_change(
         session, scope, alert, EventKind.ASSIGNED, clock(), details={"from": before, "to": assignee}
     )
     return alert
@@ -712,8 +87,8 @@ def change_level(
     if new_level == alert.level:
         raise Conflict(f"alert {alert_id} is already level {alert.level}")
     now = clock()
-    deadline = _deadline(session, scope, alert.tenant_id, new_level, alert.raised_at)
-    before = {"level": alert.level, "due_at": _iso(alert.due_at)}
+    deadline = deadline_for(session, scope, alert.tenant_id, new_level, alert.raised_at)
+    before = {"level": alert.level, "due_at": iso(alert.due_at)}
     alert.level = int(new_level)
     alert.due_at, alert.sla_reason = deadline.due_at, deadline.reason
     alert.wall_clock, alert.due_soon_at = deadline.wall_clock, None
@@ -724,9 +99,9 @@ def change_level(
         alert.breached_at = due if acked > due else None
     else:  # still running: keep a recorded breach only if the new deadline is past too
         alert.breached_at = due if alert.breached_at is not None and now > due else None
-    after = {"level": alert.level, "due_at": _iso(alert.due_at)}
+    after = {"level": alert.level, "due_at": iso(alert.due_at)}
     details = {"from": before, "to": after, "reason": reason}
-    _record(session, scope, alert, EventKind.LEVEL_CHANGED, now, text=reason, details=details)
+    record_change(session, scope, alert, EventKind.LEVEL_CHANGED, now, text=reason, details=details)
     return alert
 
 
@@ -749,7 +124,7 @@ def close(
     alert.verdict, alert.close_comment = verdict.value, comment
     alert.closed_at, alert.closed_by = now, scope.principal
     details = {"verdict": verdict.value}
-    _record(session, scope, alert, EventKind.CLOSED, now, text=comment, details=details)
+    record_change(session, scope, alert, EventKind.CLOSED, now, text=comment, details=details)
     return alert
 
 
@@ -762,7 +137,7 @@ def reopen(session: Session, scope: CallerScope, alert_id: int, reason: str, clo
     alert.state = AlertState.IN_PROGRESS.value
     alert.verdict = alert.close_comment = alert.closed_by = None
     alert.closed_at = None
-    _record(session, scope, alert, EventKind.REOPENED, clock(), text=reason, details=details)
+    record_change(session, scope, alert, EventKind.REOPENED, clock(), text=reason, details=details)
     return alert
 
 
@@ -771,7 +146,7 @@ def comment(
 ) -> AlertEvent:
     """Add a comment. Clients may comment on their own alerts (context for the analysts)."""
     alert = get_alert(session, scope, alert_id)
-    return _record(session, scope, alert, EventKind.COMMENT, clock(), text=text)
+    return record_change(session, scope, alert, EventKind.COMMENT, clock(), text=text)
 
 
 def timeline(session: Session, scope: CallerScope, alert_id: int) -> list[AlertEvent]:
@@ -788,31 +163,6 @@ def evidence(session: Session, scope: CallerScope, alert_id: int) -> list[AlertE
     return list(session.scalars(query.order_by(AlertEvidence.id)))
 
 
-def log_event(
-    session: Session,
-    alert: Alert,
-    kind: EventKind,
-    actor: str,
-    at: datetime,
-    *,
-    text: str | None = None,
-    details: dict[str, Any] | None = None,
-) -> AlertEvent:
-    """Append one timeline row (also the notification outbox)."""
-    row = AlertEvent(
-        alert_id=alert.id,
-        tenant_id=alert.tenant_id,
-        kind=kind.value,
-        at=at,
-        actor=actor,
-        text=text,
-        details=orjson.dumps(details or {}, default=str).decode(),
-    )
-    session.add(row)
-    session.flush()
-    return row
-
-
 # --- helpers ------------------------------------------------------------------------------
 
 
@@ -822,52 +172,34 @@ def _for_change(session: Session, scope: CallerScope, alert_id: int) -> Alert:
     return alert
 
 
-def _deadline(
-    session: Session, scope: CallerScope, tenant_id: int, level: Level, raised: datetime
-) -> Deadline:
-    terms = tenants.service_terms(session, scope, tenant_id)
-    try:
-        return compute_deadline(terms, level, raised)
-    except ServiceLevelError:  # a calendar without open time: keep the alert, say why
-        return Deadline(level=level, raised_at=raised, due_at=None, reason=NO_OPEN_TIME)
-
-
 def _acknowledge(session: Session, scope: CallerScope, alert: Alert, now: datetime) -> None:
     alert.acknowledged_at, alert.acknowledged_by = now, scope.principal
     late = alert.due_at is not None and now > alert.due_at
-    _record(session, scope, alert, EventKind.ACKNOWLEDGED, now, details={"late": late})
+    record_change(session, scope, alert, EventKind.ACKNOWLEDGED, now, details={"late": late})
     if late and alert.breached_at is None:
         alert.breached_at = alert.due_at
-        details = {"due_at": _iso(alert.due_at), "level": alert.level, "acknowledged_late": True}
-        _record(session, scope, alert, EventKind.BREACHED, now, details=details)
+        details = {"due_at": iso(alert.due_at), "level": alert.level, "acknowledged_late": True}
+        record_change(session, scope, alert, EventKind.BREACHED, now, details=details)
 
 
-def _record(
-    session: Session,
-    scope: CallerScope,
-    alert: Alert,
-    kind: EventKind,
-    at: datetime,
-    *,
-    text: str | None = None,
-    details: dict[str, Any] | None = None,
-) -> AlertEvent:
-    row = log_event(session, alert, kind, scope.principal, at, text=text, details=details)
-    audit_details = dict(details or {})
-    if text is not None:
-        audit_details["text"] = text
-    audit.record(
-        session,
-        scope,
-        f"alert.{kind.value}",
-        "alert",
-        alert.id,
-        tenant_id=alert.tenant_id,
-        details=audit_details,
-        clock=lambda: at,
-    )
-    return row
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
+__all__ = [
+    "NO_OPEN_TIME",
+    "Clock",
+    "Detection",
+    "RaiseOutcome",
+    "Raised",
+    "acknowledge",
+    "assign",
+    "change_level",
+    "close",
+    "comment",
+    "evidence",
+    "get_alert",
+    "log_event",
+    "raise_alert",
+    "raise_alerts",
+    "raise_many",
+    "reopen",
+    "start",
+    "timeline",
+]
