@@ -36,6 +36,8 @@ other processes go through the API (or open the file ``read_only`` when no write
 
 from __future__ import annotations
 
+import functools
+import operator
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
@@ -93,11 +95,22 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE TABLE IF NOT EXISTS store_meta (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
 """
 _KEY = "key_hi::HUGEINT * 18446744073709551616::HUGEINT + key_lo::HUGEINT"
-_PROMOTED_COLUMNS = ", ".join(
-    f"CASE WHEN from_json & {1 << i} = 0 THEN {col} "
-    f"ELSE json_extract_string(fields, '$.\"{name}\"') END"
-    for i, (name, col) in enumerate(_COLUMN.items())
-)
+
+
+@functools.lru_cache(maxsize=256)
+def _promoted_columns(from_json: int) -> str:
+    """The promoted columns' SQL for a chunk: a column of which some row has its bit of
+    ``from_json`` set is read through JSON for those rows; the others as they are (a shorter
+    statement: DuckDB parses, binds and optimises the INSERT of every chunk)."""
+    return ", ".join(
+        f"CASE WHEN from_json & {1 << i} = 0 THEN {col} "
+        f"ELSE json_extract_string(fields, '$.\"{name}\"') END"
+        if from_json & (1 << i)
+        else col
+        for i, (name, col) in enumerate(_COLUMN.items())
+    )
+
+
 # Of the batch rows at positions ``$check``, those whose (tenant, day, 128-bit key) is stored:
 # narrow columns only (a scan of the days' keys), for rows of days whose ids are not held.
 _SAME_KEY = (
@@ -115,7 +128,7 @@ _DAY_KEYS = "SELECT tenant_id, CAST(key >> 64 AS BIGINT) FROM events WHERE day =
 _DAY_COUNT = "SELECT count(*) FROM events WHERE day = ?"
 _INSERT = (
     f"INSERT INTO events SELECT tenant_id, CAST(ts AS DATE), ts, {_KEY}, event_id, received_at, "
-    f"source_type, source, {_PROMOTED_COLUMNS}, fields, raw FROM batch "
+    "source_type, source, {promoted}, fields, raw FROM batch "
     "WHERE NOT list_contains(?::INTEGER[], pos) ORDER BY tenant_id, ts"
 )
 _JSON = pa.json_(pa.large_string())
@@ -146,6 +159,11 @@ def _from_micros(value: int) -> datetime:
 def _positions(count: int) -> pa.Array:
     """0, 1, … ``count - 1``: each row's position in its chunk (which copy comes first)."""
     return pa.array(range(count), type=pa.int32())
+
+
+def _or_all(values: pa.ChunkedArray) -> int:
+    """The bitwise OR of integers (of their few distinct values)."""
+    return functools.reduce(operator.or_, pc.unique(values).to_pylist(), 0)
 
 
 def _day(days: int) -> date:
@@ -376,7 +394,8 @@ class DuckDbEventStore:
                 check += self._select(cursor, _SAME_KEY, unheld, days)
             if check:
                 skip += self._select(cursor, _STORED, check, days)
-            row = cursor.execute(_INSERT, [skip]).fetchone()
+            insert = _INSERT.format(promoted=_promoted_columns(_or_all(table["from_json"])))
+            row = cursor.execute(insert, [skip]).fetchone()
         except BaseException:
             self._forget()  # whatever was stored, the next batch reads it again
             raise
