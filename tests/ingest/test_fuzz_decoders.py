@@ -167,3 +167,33 @@ def test_hec_receiver_spools_what_orjson_cannot_write(
     assert all(r["reason"] for r in answer["rejected"])
     envelopes = [env for _, env in spooled(lite_client)]
     assert [env.event.raw for env in envelopes] == [b"plain \\udfff text"]
+
+
+@FUZZ
+@given(
+    pairs=st.lists(
+        st.tuples(
+            st.sampled_from(
+                [
+                    b'{"create":{}}',
+                    b'{"index":{"_index":"a","_id":7}}',
+                    b'{"create":{"source_type":"json","_index":3}}',
+                    b'{"index":{"_id":null,"source_type":5}}',
+                    b'{"delete":{"_id":"x"}}',
+                ]
+            ),
+            st.sampled_from([b'{"a":1}', b"not json", b'{"b":"\\u00e9"}']),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_bulk_repeated_action_lines_read_as_each_alone(pairs: list[tuple[bytes, bytes]]) -> None:
+    """Action lines read once per request (repeated ones shared) give each item what
+    decoding its pair in a request of its own gives."""
+    chunks = [
+        action + b"\n" + (b"" if b"delete" in action else doc + b"\n") for action, doc in pairs
+    ]
+    together = bulk.decode(b"".join(chunks), "logs", "syslog").items
+    alone = [item for chunk in chunks for item in bulk.decode(chunk, "logs", "syslog").items]
+    assert together == alone

@@ -42,14 +42,19 @@ class BulkRequest:
 
 def decode(body: bytes, default_index: str | None, default_source_type: str | None) -> BulkRequest:
     """Pair action and document lines; BulkFormatError when an action line is unusable."""
-    lines = [line for line in body.split(b"\n") if line.strip()]
+    # isspace, not strip: no copy of each document line to find the blank ones.
+    lines = [line for line in body.split(b"\n") if line and not line.isspace()]
     out = BulkRequest()
+    # What each distinct action line says (shippers repeat one, e.g. {"create":{}}): read
+    # once per request, not decoded again for every document.
+    actions: dict[bytes, tuple[str, str | None, str | None, str | None]] = {}
     i = 0
     while i < len(lines):
-        action, meta = _action(lines[i], i + 1)
+        known = actions.get(lines[i])
+        if known is None:
+            known = actions[lines[i]] = _read_action(lines[i], i + 1, default_index)
+        action, index, doc_id, explicit = known
         i += 1
-        index = meta.get("_index") if isinstance(meta.get("_index"), str) else default_index
-        doc_id = str(meta["_id"]) if meta.get("_id") is not None else None
         if action == "delete":
             out.items.append(BulkItem(action, index, doc_id, None, "append-only: delete refused"))
             continue
@@ -60,10 +65,20 @@ def decode(body: bytes, default_index: str | None, default_source_type: str | No
         if action == "update":
             out.items.append(BulkItem(action, index, doc_id, None, "append-only: update refused"))
             continue
-        explicit = meta.get("source_type")
-        source_type = explicit if isinstance(explicit, str) else default_source_type
+        source_type = explicit if explicit is not None else default_source_type
         out.items.append(BulkItem(action, index, doc_id, Incoming(doc, source_type=source_type)))
     return out
+
+
+def _read_action(
+    line: bytes, number: int, default_index: str | None
+) -> tuple[str, str | None, str | None, str | None]:
+    """An action line's verb, target index, client id and explicit source type."""
+    action, meta = _action(line, number)
+    index = meta.get("_index") if isinstance(meta.get("_index"), str) else default_index
+    doc_id = str(meta["_id"]) if meta.get("_id") is not None else None
+    explicit = meta.get("source_type")
+    return action, index, doc_id, explicit if isinstance(explicit, str) else None
 
 
 def _action(line: bytes, number: int) -> tuple[str, dict[str, Any]]:
