@@ -329,3 +329,22 @@ def test_string_and_regex_matchers_survive_pickling() -> None:
     assert (regex.pattern, regex.flags) == ("x[0-9]+y", "i")
     assert regex.search("-X12Y-") and not regex.search("x y")
     assert regex.search("aX1Y")  # compiled once, then reused
+
+
+def test_folded_names_are_shared_by_kind_not_by_values() -> None:
+    from vigile.detection import event as event_module
+    from vigile.detection.event import MISSING
+
+    first = EventView({"Image": "a.exe", "image": "b.exe", "CommandLine": "x"})
+    second = EventView({"Image": "c.exe", "image": "d.exe", "CommandLine": "y"})
+    # Other-case look-ups take the first field of that name, each event its own value.
+    assert first.get("IMAGE") == "a.exe" and second.get("IMAGE") == "c.exe"
+    assert first.get("commandline") == "x" and second.get("COMMANDLINE") == "y"
+    assert first.get("Missing") is MISSING
+    key = ("Image", "image", "CommandLine")
+    assert event_module._FOLDED[key] == {"image": "Image", "commandline": "CommandLine"}
+    # A bounded cache: full, it starts again rather than growing.
+    for n in range(event_module._FOLDED_MAX + 10):
+        EventView({f"F{n}": 1}).get("other")
+    assert len(event_module._FOLDED) <= event_module._FOLDED_MAX
+    assert EventView({"Image": "e.exe", "image": "f", "CommandLine": ""}).get("IMAGE") == "e.exe"

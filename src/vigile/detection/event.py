@@ -34,6 +34,22 @@ def to_text(value: Any) -> Text | None:
     return str(value)
 
 
+# Folded-name maps per tuple of field names: events of one kind share their names (every Sysmon
+# process creation has the same ones), so the map is built once per kind, not per event.
+_FOLDED: dict[tuple[str, ...], dict[str, str]] = {}
+_FOLDED_MAX = 4096  # kinds kept; beyond, the cache starts again (unusual, varied names)
+
+
+def _folded_names(names: tuple[str, ...]) -> dict[str, str]:
+    """Lower-case name -> the first field of that name (the last assignment wins)."""
+    folded = _FOLDED.get(names)
+    if folded is None:
+        if len(_FOLDED) >= _FOLDED_MAX:
+            _FOLDED.clear()
+        folded = _FOLDED[names] = {name.lower(): name for name in reversed(names)}
+    return folded
+
+
 class EventView:
     """A flat event plus lazily computed caches; built once per event, shared by all rules."""
 
@@ -53,10 +69,7 @@ class EventView:
             return fields[name]
         folded = self._folded
         if folded is None:
-            # Lower-case name -> the first field of that name (the last assignment wins).
-            names = list(fields)
-            names.reverse()
-            folded = self._folded = {name_.lower(): name_ for name_ in names}
+            folded = self._folded = _folded_names(tuple(fields))
         actual = folded.get(name.lower())
         return MISSING if actual is None else fields[actual]
 

@@ -31,7 +31,7 @@ import orjson
 from vigile.detection.analysis import COMMON_TEXT, needle_pattern, needle_text
 from vigile.detection.matchers import And, Needle, Node, Not, Or
 from vigile.detection.model import Rule
-from vigile.detection.prefilter import Prefilter
+from vigile.detection.prefilter import Prefilter, on_match
 
 # Pattern id of the non-ASCII characters whose ``str.lower`` is ASCII — "\u212a" (Kelvin)
 # → "k", "\u0130" → "i̇": an event containing one gets every rule of its bucket.
@@ -180,11 +180,12 @@ class LiteralIndex:
         }
 
     def scan(self, text: bytes) -> list[int]:
-        if self.prefilter is None:
-            return []
-        hits = self.prefilter.scan(text)
-        if self.patterns is not None:
-            hits += self.patterns.scan(text)
+        """Ids of the needles in ``text`` (the databases called directly: once per event)."""
+        hits: list[int] = []
+        if self.prefilter is not None and (db := self.prefilter.db) is not None:
+            db.scan(text, on_match, 0, hits)
+        if self.patterns is not None and (db := self.patterns.db) is not None:
+            db.scan(text, on_match, 0, hits)
         return hits
 
 

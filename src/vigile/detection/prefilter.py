@@ -15,7 +15,8 @@ from typing import Any
 import hyperscan
 
 
-def _on_match(pid: int, start: int, end: int, flags: int, hits: list[int]) -> None:
+def on_match(pid: int, start: int, end: int, flags: int, hits: list[int]) -> None:
+    """Hyperscan match handler: collects the ids found into the list passed as context."""
     hits.append(pid)
 
 
@@ -31,7 +32,7 @@ class Prefilter:
     caseless); returns the ids of those found (each once, except literals sharing an id).
     Regex patterns Hyperscan rejects are left out and their ids listed in ``rejected``."""
 
-    __slots__ = ("_cased", "_db", "_ids", "_literals", "_regex", "rejected")
+    __slots__ = ("_cased", "_ids", "_literals", "_regex", "db", "rejected")
 
     def __init__(
         self,
@@ -46,7 +47,7 @@ class Prefilter:
         self._regex = regex
         self._cased = cased
         self.rejected: frozenset[int] = frozenset()
-        self._db = self._compile_kept() if regex else self._compile()
+        self.db = self._compile_kept() if regex else self._compile()
 
     def _compile_kept(self) -> Any:
         """The regex database, without the patterns Hyperscan refuses (found one by one only
@@ -99,7 +100,7 @@ class Prefilter:
     def __getstate__(
         self,
     ) -> tuple[list[bytes], list[int], bytes | None, bool, frozenset[int], int]:
-        blob = hyperscan.dumpb(self._db) if self._db is not None else None
+        blob = hyperscan.dumpb(self.db) if self.db is not None else None
         return (self._literals, self._ids, blob, self._regex, self.rejected, self._cased)
 
     def __setstate__(
@@ -107,19 +108,19 @@ class Prefilter:
     ) -> None:
         self._literals, self._ids, blob, self._regex, self.rejected, self._cased = state
         if blob is None:
-            self._db = None
+            self.db = None
             return
         try:
             db = hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK)
             db.scratch = hyperscan.Scratch(db)
         except hyperscan.error:  # e.g. serialised on a CPU with other instruction sets
             db = self._compile()
-        self._db = db
+        self.db = db
 
     def scan(self, data: bytes) -> list[int]:
         """Indexes of the literals present in ``data``."""
         hits: list[int] = []
-        if self._db is not None:
+        if self.db is not None:
             # Positional: (data, match_event_handler, flags, context) parse faster than keywords.
-            self._db.scan(data, _on_match, 0, hits)
+            self.db.scan(data, on_match, 0, hits)
         return hits
