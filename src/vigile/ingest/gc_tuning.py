@@ -1,4 +1,5 @@
-"""The cyclic garbage collector fitted to a pipeline process (server or detection process)."""
+"""The cyclic garbage collector fitted to a long-running process: the server, a detection
+process, a `vigile scan` worker."""
 
 from __future__ import annotations
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import gc
 import io
 import multiprocessing
 import re
@@ -37,6 +36,7 @@ import orjson
 
 from vigile.detection.engine import RuleSet
 from vigile.detection.model import LEVELS
+from vigile.ingest.gc_tuning import tune_collector
 from vigile.scan.readers import InputError, WorkUnit, plan_files, read_unit
 
 
@@ -214,7 +214,10 @@ def _scan_batch(batch: list[WorkUnit]) -> list[Part]:
 def _worker(conn: Connection, others: list[Connection]) -> None:
     """A forked worker: scans the batches whose indexes it receives until ``None``, and sends
     back ``(index, parts, None)`` or ``(index, None, exception)``."""
-    gc.freeze()  # the inherited rule set is never traversed (nor copied page by page) by gc
+    # The inherited rule set is never traversed (nor copied page by page) by gc, and young
+    # collections run every 100,000 net allocations, not 700 (callgrind, 10,952 corpus
+    # records: -0.8 % instructions per record).
+    tune_collector()
     # The parent's ends of its own and earlier workers' pipes: the parent's alone (so a
     # worker sees its pipe close when the parent drops it).
     for other in others:
