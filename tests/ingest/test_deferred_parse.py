@@ -189,3 +189,13 @@ def test_admitted_records_that_cannot_be_parsed_are_quarantined_by_the_pipeline(
     spool.close()
     store.close()
     engine.dispose()
+
+
+@given(
+    raw=st.binary(max_size=6) | st.lists(st.sampled_from(b" \t\n\r\x0b\x0c"), max_size=5).map(bytes)
+)
+def test_only_records_that_strip_to_nothing_are_refused_as_empty(raw: bytes) -> None:
+    """The emptiness check (no copy of the record) refuses what ``bytes.strip`` empties."""
+    intake = parse_batch([Incoming(raw)], receiver="bulk", received_at=NOW)
+    empty = [r for r in intake.rejected if r.reason == "empty record"]
+    assert bool(empty) == (not raw.strip())

@@ -20,9 +20,11 @@ from vigile.ingest.parsers import registry
 from vigile.ingest.parsers.model import ParseError, ParseOptions
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Incoming:
-    """A raw record and what its transport says about it (all optional)."""
+    """A raw record and what its transport says about it (all optional). Not frozen: one is
+    built per received record, and a frozen dataclass's ``__init__`` costs an
+    ``object.__setattr__`` call per field."""
 
     raw: bytes
     source_type: str | None = None
@@ -78,7 +80,7 @@ def parse_batch(
 
 
 def _admit(item: Incoming, base: ParseOptions, default: str, receiver: str) -> Spooled:
-    if not item.raw.strip():
+    if not item.raw or item.raw.isspace():  # not strip(): no copy of the record
         raise ParseError("empty record")
     options = dataclasses.replace(base, received_at=item.time) if item.time else base
     source_type = registry.admit(item.raw, default, options, explicit=item.source_type)
