@@ -14,8 +14,9 @@ from vigile.detection.engine import RuleSet, _system_route, ruleset_from_yaml
 from vigile.detection.event import EventView
 from vigile.detection.flatten import flatten_event
 from vigile.detection.index import canonical
-from vigile.detection.matchers import Regex, Test
+from vigile.detection.matchers import Test
 from vigile.detection.regex_literals import glob_parts, min_length, required_text
+from vigile.detection.regexes import Regex
 from vigile.scan.readers import InputError, WorkUnit, read_evtx
 
 

@@ -58,10 +58,10 @@ from vigile.detection.matchers import (
     Null,
     NumEq,
     Or,
-    Regex,
     RegexMatch,
     StrMatch,
 )
+from vigile.detection.regexes import Regex
 
 
 class RuleCompileError(Exception):
