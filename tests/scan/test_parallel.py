@@ -101,3 +101,31 @@ def test_workers_start_before_the_results_are_read(inputs: list[Path], ruleset: 
     for worker in workers:
         worker.join(timeout=30)
     assert not multiprocessing.active_children()
+
+
+@pytest.mark.parametrize("before", [0, 1, 255, 256, 257, 600])
+def test_read_error_keeps_what_was_read_before_it(
+    ruleset: RuleSet, monkeypatch: pytest.MonkeyPatch, before: int
+) -> None:
+    """Records are matched by batches: those read before a read error are still matched and
+    counted, whatever their place in a batch."""
+
+    def reader(unit: WorkUnit) -> Generator[bytes, None, None]:
+        for i in range(before):
+            event = {
+                "Channel": "Microsoft-Windows-Sysmon/Operational",
+                "EventID": 1,
+                "EventRecordID": i,
+                "Image": "C:\\x\\whoami.exe",
+            }
+            yield orjson.dumps(event)
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(service, "read_unit", reader)
+    part = service._scan(WorkUnit("f.jsonl", "jsonl"), ruleset, 0, "detections")
+    assert part.events == before
+    assert isinstance(part.payload, list)
+    assert [d.record_id for d in part.payload] == list(range(before))
+    assert part.error == ScanError(
+        "f.jsonl", f"f.jsonl: read error after {before} events (disk gone)"
+    )
