@@ -4,7 +4,7 @@ UTF-8."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from tests.ingest import samples
 from vigile.alerts.evidence import event_assets
@@ -28,10 +28,12 @@ detection: {selection: {Image|endswith: '.exe'}, condition: selection}
 def batch() -> list[tuple[int, bytes]]:
     raws = [raw for group in samples.ALL.values() for raw in group]
     raws.append(b"<13>Mar  2 07:01:02 host9 app: caf\xe9 \xff not UTF-8")
-    intake = parse_batch([Incoming(r) for r in raws], receiver="bulk", received_at=NOW)
-    assert not intake.rejected
-    records = [spooled.encode() for spooled in intake.accepted]
-    return [(tenant, data) for tenant in (1, 2) for data in records * 2]
+    records: list[bytes] = []
+    for received_at in (NOW, NOW - timedelta(hours=1), NOW + timedelta(hours=1)):
+        intake = parse_batch([Incoming(r) for r in raws], receiver="bulk", received_at=received_at)
+        assert not intake.rejected
+        records += [spooled.encode() for spooled in intake.accepted]
+    return [(tenant, data) for tenant in (1, 2) for data in records]
 
 
 def test_analyse_equals_the_plain_path_per_event() -> None:
@@ -52,3 +54,13 @@ def test_analyse_equals_the_plain_path_per_event() -> None:
         micros(env.event.timestamp) for _, env in envelopes
     ]
     assert {hit.tenant_id for hit in found.hits} == {1, 2}
+    for tenant in (1, 2):
+        times = [min(env.event.timestamp, env.received_at) for t, env in envelopes if t == tenant]
+        assert found.seen_at[tenant] == max(times)
+    counts: dict[tuple[int, str, str, str], list[datetime]] = {}
+    for tenant, env in envelopes:
+        key = (tenant, env.receiver, env.event.source_type, env.event.host or "")
+        counts.setdefault(key, []).append(env.received_at)
+    assert {key: (seen.count, seen.first, seen.last) for key, seen in found.sources.items()} == {
+        key: (len(at), min(at), max(at)) for key, at in counts.items()
+    }

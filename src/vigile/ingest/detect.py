@@ -163,6 +163,7 @@ def analyse(ruleset: RuleSet, records: Sequence[tuple[int, bytes]]) -> Matched:
     # Per tenant, the batch's distinct Assets (the same few recur, as one cached object):
     # their observations are gathered once each at the end, not hashed again per event.
     named: dict[int, dict[int, EventAssets]] = {}
+    seen_at = out.seen_at
     for tenant_id, env in decoded:
         add_stored(out.rows, tenant_id, env)
         # The assets of the event are those of its evidence (the added id names none).
@@ -175,9 +176,12 @@ def analyse(ruleset: RuleSet, records: Sequence[tuple[int, bytes]]) -> Matched:
             ahead = prepare_rules(ids, assets, content_hash(evidence))
             for rule, prepared in zip(matching, ahead, strict=True):
                 out.hits.append(Hit(tenant_id, env.id, rule.index, evidence, prepared))
-        at = min(env.event.timestamp, env.received_at)
-        if tenant_id not in out.seen_at or at > out.seen_at[tenant_id]:
-            out.seen_at[tenant_id] = at
+        at = env.event.timestamp
+        if at > env.received_at:
+            at = env.received_at
+        latest = seen_at.get(tenant_id)
+        if latest is None or at > latest:
+            seen_at[tenant_id] = at
     for tenant_id, distinct in named.items():
         out.assets[tenant_id] = set().union(*map(observations, distinct.values()))
     out.sources = aggregate(decoded)

@@ -60,14 +60,17 @@ def aggregate(batch: Sequence[tuple[int, Observed]]) -> dict[Key, Seen]:
         ev = env.event
         key = (tenant_id, env.receiver[:32], (ev.source_type or "")[:64], (ev.host or "")[:255])
         seen = out.get(key)
+        at = env.received_at
         if seen is None:
-            out[key] = Seen(1, env.received_at, env.received_at)
-        else:
-            seen.count += 1
-            seen.first, seen.last = (
-                min(seen.first, env.received_at),
-                max(seen.last, env.received_at),
-            )
+            out[key] = Seen(1, at, at)
+            continue
+        seen.count += 1
+        # first <= last: a time before the first is not after the last (and the records of
+        # a batch mostly share their receive time: no min/max calls for them).
+        if at < seen.first:
+            seen.first = at
+        elif at > seen.last:
+            seen.last = at
     return out
 
 
