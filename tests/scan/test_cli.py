@@ -104,6 +104,15 @@ def test_missing_input_is_usage_error(setup: tuple[Path, Path], tmp_path: Path) 
     assert code == 2 and "nope.evtx" in err
 
 
+def test_no_usable_rule_is_usage_error(setup: tuple[Path, Path], tmp_path: Path) -> None:
+    _, logs = setup
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "bad.yml").write_text("title: no detection\nlogsource: {product: windows}\n")
+    code, _, err = run("--rules", str(broken), str(logs))
+    assert code == 2 and "no usable rules in" in err and "1 failed" in err
+
+
 def test_corrupt_file_skipped_rest_scanned(setup: tuple[Path, Path]) -> None:
     _, logs = setup
     (logs / "broken.evtx").write_bytes(b"ElfFile\x00" + b"\xff" * 4000)

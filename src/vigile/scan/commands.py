@@ -95,14 +95,12 @@ def scan_command(
     from vigile.scan.startup import start
 
     ruleset, planned = start(rule_paths, inputs, settings.data_dir / "cache")
-    if not ruleset.active_rules:
+    if not ruleset.active_rules or isinstance(planned, Exception):
         err = _stderr()
         err.print(ruleset.report.summary(), highlight=False)
+        if isinstance(planned, Exception) and ruleset.active_rules:
+            raise _fail(err, str(planned)) from planned
         raise _fail(err, "no usable rules in " + ", ".join(map(str, rule_paths)))
-    if isinstance(planned, Exception):
-        err = _stderr()
-        err.print(ruleset.report.summary(), highlight=False)
-        raise _fail(err, str(planned)) from planned
     from vigile.scan.service import ScanError, scan_formatted
 
     errors: list[ScanError] = []
