@@ -349,3 +349,30 @@ def test_folded_names_are_shared_by_kind_not_by_values() -> None:
         EventView({f"F{n}": 1}).get("other")
     assert len(event_module._FOLDED) <= event_module._FOLDED_MAX
     assert EventView({"Image": "e.exe", "image": "f", "CommandLine": ""}).get("IMAGE") == "e.exe"
+
+
+def test_remembered_candidates_equal_computed_ones(corpus_ruleset: RuleSet) -> None:
+    """A bucket's remembered candidates of a hit set are those computed afresh, in whatever
+    order the needles were found; the memory is bounded and not pickled."""
+    import pickle
+
+    from vigile.detection import index
+
+    rng = random.Random(11)
+    buckets = [b for b in corpus_ruleset._buckets.values() if b.by_literal]
+    assert buckets
+    for bucket in buckets[:40]:
+        ids = sorted(bucket.by_literal)
+        for _ in range(30):
+            hits = rng.sample(ids, min(len(ids), rng.randint(1, 6)))
+            expected = bucket._candidates_of(hits)
+            assert bucket._from_hits(hits) == expected
+            rng.shuffle(hits)
+            assert bucket._from_hits(hits) == expected  # remembered, any order
+    bucket = buckets[0]
+    assert bucket._memo
+    assert pickle.loads(pickle.dumps(bucket))._memo == {}
+    ids = sorted(bucket.by_literal)
+    for n in range(index.MEMO_MAX + 5):
+        bucket._from_hits([ids[n % len(ids)], n + 10_000_000])
+    assert len(bucket._memo) <= index.MEMO_MAX

@@ -189,6 +189,10 @@ class LiteralIndex:
         return hits
 
 
+# Hit sets whose candidates a bucket remembers; beyond, it starts again (bounded memory).
+MEMO_MAX = 4096
+
+
 class Bucket:
     """The candidate rules of one routing key.
 
@@ -196,7 +200,7 @@ class Bucket:
     one of them hits, its other clauses must hit too before the full condition is evaluated.
     """
 
-    __slots__ = ("_always_map", "always", "by_literal", "index", "rules")
+    __slots__ = ("_always_map", "_memo", "always", "by_literal", "index", "rules")
 
     def __init__(self, rules: list[Rule], index: LiteralIndex) -> None:
         self.rules = rules
@@ -223,6 +227,14 @@ class Bucket:
             pid: (plain.get(pid, {}), tuple(checked.get(pid, ())))
             for pid in plain.keys() | checked.keys()
         }
+        self._memo: dict[tuple[int, ...], list[Rule]] = {}
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return (self._always_map, self.always, self.by_literal, self.index, self.rules)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self._always_map, self.always, self.by_literal, self.index, self.rules = state
+        self._memo = {}
 
     @property
     def needs_scan(self) -> bool:
@@ -248,6 +260,17 @@ class Bucket:
             return self.always
         if SPECIAL in hits:
             return self.rules
+        # The candidates of a set of hits, remembered: events of one kind hit the same few
+        # sets again and again (a process creation by cmd.exe: some twenty needles).
+        key = tuple(sorted(hits)) if len(hits) > 1 else (hits[0],)
+        found = self._memo.get(key)
+        if found is None:
+            if len(self._memo) >= MEMO_MAX:
+                self._memo.clear()
+            found = self._memo[key] = self._candidates_of(hits)
+        return found
+
+    def _candidates_of(self, hits: list[int]) -> list[Rule]:
         by_literal = self.by_literal
         hit_set: frozenset[int] | None = None
         found: dict[int, Rule] = {}
