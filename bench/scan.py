@@ -326,7 +326,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--pairs",
         type=int,
-        default=3,
+        default=5,
         help="(a)+(b) pairs measured in alternation (the target takes their median ratio)",
     )
     args = parser.parse_args(argv)
