@@ -364,19 +364,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         # (a) parsing alone and (b) vigile scan on the same files, in alternated pairs: the
         # speed of this machine's cores drifts by tens of percent from one second to the next,
         # so the target takes the median ratio of the pairs.
-        per_copy = sum(_count_records(p) for p in source)
-        copies = max(1, math.ceil(min_records / per_copy))
-        files = replicate(source, corpus / "evtx", temp / "evtx", copies)
+        files, copies = _replicated(source, corpus, temp, min_records)
         report.say(f"\n== (a) parse and (b) vigile scan: {len(source)} files x {copies} copies")
         report.say(f"  (a) evtx+orjson, {workers} processes; (b) all corpus rules, from cache")
         data_dir = temp / "data"
-        warmup = run_measured(_scan_command(rules, [source[0]], workers), _env(data_dir))
-        pairs = _pairs(files, rules, temp / "evtx", data_dir, workers, args.pairs, warmup)
+        pairs = _pairs(files, rules, temp / "evtx", data_dir, workers, args.pairs)
         scan_eps: float | None = None
         if not pairs:
-            failed = warmup if not warmup.ok else None
-            detail = failed.stderr.strip()[-300:] if failed else "a scan failed"
-            report.say(f"  unavailable: {detail}")
             for name in ("scan <= 2x parse", "scan >= 50x reference", "peak memory < 1 GB"):
                 report.target(name, None, "vigile scan unavailable")
         else:
@@ -479,6 +473,16 @@ class Pair:
         return self.scan_cpu / self.parse_cpu
 
 
+def _replicated(
+    source: Sequence[Path], corpus: Path, temp: Path, min_records: int
+) -> tuple[list[Path], int]:
+    """The corpus EVTX files copied under ``temp`` as many times as ``min_records`` needs,
+    and that number of copies."""
+    per_copy = sum(_count_records(p) for p in source)
+    copies = max(1, math.ceil(min_records / per_copy))
+    return replicate(source, corpus / "evtx", temp / "evtx", copies), copies
+
+
 def _pairs(
     files: Sequence[Path],
     rules: Sequence[Path],
@@ -486,11 +490,13 @@ def _pairs(
     data_dir: Path,
     workers: int,
     count: int,
-    warmup: Run,
 ) -> list[Pair]:
-    """(a) then (b), ``count`` times in alternation (a load or speed change of the machine
-    then hits both sides alike), each pair printed; ``[]`` if a scan fails."""
+    """After a warm-up scan (it fills the rule cache), (a) then (b), ``count`` times in
+    alternation (a load or speed change of the machine then hits both sides alike), each pair
+    printed; ``[]`` (with the reason printed) if a scan fails."""
+    warmup = run_measured(_scan_command(rules, [files[0]], workers), _env(data_dir))
     if not warmup.ok:
+        print(f"  scan unavailable: exit {warmup.returncode}: {warmup.stderr.strip()[-300:]}")
         return []
     pairs: list[Pair] = []
     for i in range(max(1, count)):
@@ -525,15 +531,8 @@ def _scan_only(
 ) -> int:
     """(a) then (b) only, ``count`` pairs; prints each ratio and the spread. Exit 1 if a
     scan fails."""
-    per_copy = sum(_count_records(p) for p in source)
-    copies = max(1, math.ceil(min_records / per_copy))
-    files = replicate(source, corpus / "evtx", temp / "evtx", copies)
-    data_dir = temp / "data"
-    warmup = run_measured(_scan_command(rules, [source[0]], workers), _env(data_dir))
-    if not warmup.ok:
-        print(f"scan unavailable: {warmup.stderr.strip()[-300:]}")
-        return 1
-    pairs = _pairs(files, rules, temp / "evtx", data_dir, workers, count, warmup)
+    files, _ = _replicated(source, corpus, temp, min_records)
+    pairs = _pairs(files, rules, temp / "evtx", temp / "data", workers, count)
     if not pairs:
         return 1
     for name, values in (
