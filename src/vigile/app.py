@@ -30,6 +30,7 @@ from vigile.events.routes import router as events_router
 from vigile.incidents.routes import router as incidents_router
 from vigile.incidents.routes_actions import router as actions_router
 from vigile.incidents.scheduler import expire_forever
+from vigile.ingest.pacing import Pacer, PacingMiddleware
 from vigile.ingest.pipeline import start_in_app
 from vigile.ingest.routes import router as ingest_router
 from vigile.ingest.routes_bulk import router as bulk_router
@@ -90,6 +91,9 @@ def create_app(
             ).run_forever(settings.event_retention_interval_seconds)
             tasks.append(asyncio.create_task(retention, name="event-retention"))
         worker = start_in_app(app.state, settings, clock) if scheduler else None
+        if worker is not None:  # pace the receivers against this worker's lag
+            spool = app.state.ingest.spool
+            pacer.start(lambda: spool.stats().lag)
         syslog = await start_syslog(app.state, settings, clock) if scheduler else None
         yield
         if syslog is not None:
@@ -98,6 +102,7 @@ def create_app(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        pacer.stop()
         if worker is not None:
             await asyncio.to_thread(worker.stop)
         app.state.ingest.close()
@@ -123,6 +128,10 @@ def create_app(
     # and the worker writes it through the same handle, closed with the ingest runtime.
     app.state.event_store = app.state.ingest.event_store
     install_problem_handlers(app)
+    pacer = app.state.ingest_pacer = Pacer(
+        settings.ingest_pacing_lag, settings.ingest_pacing_max_seconds
+    )
+    app.add_middleware(PacingMiddleware, pacer=pacer)
 
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(auth_router)

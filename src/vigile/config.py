@@ -104,6 +104,15 @@ class Settings(BaseSettings):
         ge=0,
         description="Records the worker may lag behind before receivers push back (0: no bound).",
     )
+    ingest_pacing_lag: int = Field(
+        default=20_000,
+        ge=0,
+        description="Unprocessed spool records past which `vigile serve` holds new ingest "
+        "requests until its worker catches up (soft back-pressure; 0: off).",
+    )
+    ingest_pacing_max_seconds: float = Field(
+        default=2.0, ge=0, description="Longest hold of one ingest request by pacing, seconds."
+    )
     worker_enabled: bool = Field(
         default=True, description="`vigile serve` runs the pipeline worker (spool → detection)."
     )
