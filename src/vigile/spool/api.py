@@ -36,8 +36,13 @@ class Record:
 
     offset: Offset
     tenant_id: str
-    id: str
     data: bytes
+
+    @property
+    def id(self) -> str:
+        """:func:`record_id` of the record, computed when asked: the pipeline does not use
+        it, so neither appends nor reads hash every record."""
+        return record_id(self.tenant_id, self.data)
 
 
 @dataclass(frozen=True, slots=True)

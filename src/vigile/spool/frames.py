@@ -3,7 +3,13 @@
 Layout (little endian)::
 
     magic u8 | flags u8 | tenant_len u16 | data_len u32 | crc32 u32 | offset u64
-    | sha256 32 bytes | tenant (utf-8) | data
+    | [sha256 32 bytes] | tenant (utf-8) | data
+
+Flags: :data:`NO_DIGEST` (what appends write) means no SHA-256 follows the offset; without it
+(frames written before it existed) the 32-byte record digest does. The digest was never
+checked on reading and is not kept: :attr:`vigile.spool.api.Record.id` derives the same value
+from the tenant and data when asked, so appends no longer hash every record. Any other flag
+bit is invalid.
 
 The CRC covers the header fields before it and the whole body, so a torn write, a zero-filled
 tail (what a file system may leave after a power cut) or stray bytes never pass as a record;
@@ -17,37 +23,52 @@ import zlib
 from dataclasses import dataclass
 
 MAGIC = 0xA7
+NO_DIGEST = 0x01
+"""Flag: the frame holds no record digest."""
+DIGEST_SIZE = 32
 _PREFIX = struct.Struct("<BBHI")  # magic, flags, tenant_len, data_len
 _CRC = struct.Struct("<I")
 _OFFSET = struct.Struct("<Q")
-HEADER_SIZE = _PREFIX.size + _CRC.size + _OFFSET.size + 32
-_HEADER = struct.Struct("<BBHIIQ32s")  # the whole fixed header in one unpack
-assert _HEADER.size == HEADER_SIZE
+_HEAD = struct.Struct("<BBHIIQ")  # the fixed header up to the optional digest, in one unpack
+BASE_SIZE = _HEAD.size
+"""Header size of a :data:`NO_DIGEST` frame (the smallest a frame can be)."""
+HEADER_SIZE = BASE_SIZE + DIGEST_SIZE
+"""Header size of a frame with a digest."""
+_SIZES = {NO_DIGEST: BASE_SIZE, 0: HEADER_SIZE}  # header size by flags; other flags: invalid
 MAX_DATA = 64 * 1024 * 1024  # a larger length field can only be garbage
 MAX_TENANT = 255
 
 
-def encode(offset: int, tenant: bytes, digest: bytes, data: bytes) -> bytes:
-    """The frame of one record (``digest`` is the 32-byte SHA-256 id)."""
-    return b"".join(encode_parts(offset, tenant, digest, data))
+def encode(offset: int, tenant: bytes, data: bytes, digest: bytes | None = None) -> bytes:
+    """The frame of one record (with ``digest``, the 32-byte SHA-256 id: the old layout)."""
+    return b"".join(encode_parts(offset, tenant, data, digest))
 
 
-def encode_parts(offset: int, tenant: bytes, digest: bytes, data: bytes) -> tuple[bytes, bytes]:
+def encode_parts(
+    offset: int, tenant: bytes, data: bytes, digest: bytes | None = None
+) -> tuple[bytes, bytes]:
     """:func:`encode` as (header and tenant, data): joining a batch's frames once copies
     each record's data once."""
-    prefix = _PREFIX.pack(MAGIC, 0, len(tenant), len(data))
-    head = _OFFSET.pack(offset) + digest + tenant
+    if digest is None:
+        prefix = _PREFIX.pack(MAGIC, NO_DIGEST, len(tenant), len(data))
+        head = _OFFSET.pack(offset) + tenant
+    else:
+        if len(digest) != DIGEST_SIZE:
+            raise ValueError("a digest is 32 bytes")
+        prefix = _PREFIX.pack(MAGIC, 0, len(tenant), len(data))
+        head = _OFFSET.pack(offset) + digest + tenant
     crc = zlib.crc32(data, zlib.crc32(head, zlib.crc32(prefix)))
     return prefix + _CRC.pack(crc) + head, data
 
 
 @dataclass(frozen=True, slots=True)
 class Decoded:
-    """A decoded frame: its record fields and where the next frame starts."""
+    """A decoded frame: its record fields and where the next frame starts (``digest`` is
+    ``None`` for a frame written without one)."""
 
     offset: int
     tenant: str
-    digest: bytes
+    digest: bytes | None
     data: bytes
     end: int
 
@@ -64,44 +85,52 @@ class BadFrame(Exception):
     """Bytes at this position are not a valid frame (reason in the message)."""
 
 
+def header_size(buf: bytes | memoryview, pos: int) -> int:
+    """Header size of the frame at ``pos`` (its first two bytes must be in ``buf``);
+    :class:`BadFrame` for a wrong magic or flags."""
+    if buf[pos] != MAGIC:
+        raise BadFrame("bad magic")
+    size = _SIZES.get(buf[pos + 1])
+    if size is None:
+        raise BadFrame("bad magic")
+    return size
+
+
 def decode(buf: bytes | memoryview, pos: int, expected_offset: int) -> Decoded:
     """Decode the frame at ``pos``; raise :class:`Incomplete` or :class:`BadFrame`."""
     avail = len(buf) - pos
-    if avail < HEADER_SIZE:
+    if avail < 2:
         if avail > 0 and buf[pos] != MAGIC:
             raise BadFrame("bad magic")
-        raise Incomplete(HEADER_SIZE)
-    magic, flags, tlen, dlen = _PREFIX.unpack_from(buf, pos)
-    if magic != MAGIC or flags != 0:
-        raise BadFrame("bad magic")
+        raise Incomplete(BASE_SIZE)
+    head_size = header_size(buf, pos)
+    if avail < head_size:
+        raise Incomplete(head_size)
+    _, _, tlen, dlen, crc, offset = _HEAD.unpack_from(buf, pos)
     if dlen > MAX_DATA or tlen == 0:
         raise BadFrame("impossible length")
-    size = HEADER_SIZE + tlen + dlen
+    size = head_size + tlen + dlen
     if avail < size:
         raise Incomplete(size)
-    (crc,) = _CRC.unpack_from(buf, pos + _PREFIX.size)
     body_start = pos + _PREFIX.size + _CRC.size
     end = pos + size
     view = memoryview(buf)
     if zlib.crc32(view[body_start:end], zlib.crc32(view[pos : pos + _PREFIX.size])) != crc:
         raise BadFrame("checksum mismatch")
-    (offset,) = _OFFSET.unpack_from(buf, body_start)
     if offset != expected_offset:
         raise BadFrame(f"offset {offset}, expected {expected_offset}")
-    digest_start = body_start + _OFFSET.size
-    tenant_start = digest_start + 32
+    tenant_start = pos + head_size
     data_start = tenant_start + tlen
     try:
         tenant = bytes(view[tenant_start:data_start]).decode("utf-8")
     except UnicodeDecodeError:
         raise BadFrame("tenant is not utf-8") from None
-    return Decoded(
-        offset, tenant, bytes(view[digest_start:tenant_start]), bytes(view[data_start:end]), end
-    )
+    digest = bytes(view[pos + BASE_SIZE : tenant_start]) if head_size == HEADER_SIZE else None
+    return Decoded(offset, tenant, digest, bytes(view[data_start:end]), end)
 
 
-Frame = tuple[int, bytes, bytes, bytes]
-"""A decoded frame's offset, tenant (utf-8 bytes), digest and data."""
+Frame = tuple[int, bytes, bytes]
+"""A decoded frame's offset, tenant (utf-8 bytes) and data."""
 
 
 def decode_run(buf: bytes, pos: int, offset: int, limit: int) -> tuple[list[Frame], int]:
@@ -114,14 +143,19 @@ def decode_run(buf: bytes, pos: int, offset: int, limit: int) -> tuple[list[Fram
     view = memoryview(buf)
     size = len(buf)
     crc32 = zlib.crc32
-    unpack = _HEADER.unpack_from
-    while offset < limit and size - pos >= HEADER_SIZE:
-        magic, flags, tlen, dlen, crc, found, digest = unpack(buf, pos)
-        if magic != MAGIC or flags != 0:
+    unpack = _HEAD.unpack_from
+    while offset < limit and size - pos >= BASE_SIZE:
+        magic, flags, tlen, dlen, crc, found = unpack(buf, pos)
+        if magic != MAGIC:
+            raise BadFrame("bad magic")
+        if flags == NO_DIGEST:
+            tenant_start = pos + BASE_SIZE
+        elif flags == 0:
+            tenant_start = pos + HEADER_SIZE
+        else:
             raise BadFrame("bad magic")
         if dlen > MAX_DATA or tlen == 0:
             raise BadFrame("impossible length")
-        tenant_start = pos + HEADER_SIZE
         data_start = tenant_start + tlen
         end = data_start + dlen
         if end > size:
@@ -130,13 +164,15 @@ def decode_run(buf: bytes, pos: int, offset: int, limit: int) -> tuple[list[Fram
             raise BadFrame("checksum mismatch")
         if found != offset:
             raise BadFrame(f"offset {found}, expected {offset}")
-        out.append((found, buf[tenant_start:data_start], digest, buf[data_start:end]))
+        out.append((found, buf[tenant_start:data_start], buf[data_start:end]))
         pos = end
         offset += 1
     return out, pos
 
 
 def frame_size(buf: bytes, pos: int) -> int:
-    """Bytes the frame starting at ``pos`` takes (its header must be in ``buf``)."""
+    """Bytes the frame starting at ``pos`` takes (its fixed header, :data:`BASE_SIZE`
+    bytes, must be in ``buf``; :class:`BadFrame` when it is not a frame's)."""
+    head_size = header_size(buf, pos)
     _, _, tlen, dlen = _PREFIX.unpack_from(buf, pos)
-    return int(HEADER_SIZE + tlen + dlen)
+    return int(head_size + tlen + dlen)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import bisect
 import fcntl
-import hashlib
 import os
 import threading
 from collections.abc import Sequence
@@ -23,7 +22,7 @@ from pathlib import Path
 from vigile.spool import groups
 from vigile.spool.api import Batch, Offset, Record, SpoolCorrupt, SpoolError, SpoolFull
 from vigile.spool.frames import (
-    HEADER_SIZE,
+    BASE_SIZE,
     MAX_DATA,
     MAX_TENANT,
     BadFrame,
@@ -163,15 +162,8 @@ class Spool:
             raise ValueError("tenant id must be 1-255 bytes of utf-8")
         if not records:
             return []
-        # Hash outside the lock: it is the costly part and needs no ordering.
-        digests = []
-        salted = hashlib.sha256(tenant + b"\x00")  # the tenant's prefix, hashed once
-        for data in records:
-            if len(data) > MAX_DATA:
-                raise ValueError(f"record of {len(data)} bytes exceeds {MAX_DATA}")
-            h = salted.copy()
-            h.update(data)
-            digests.append(h.digest())
+        if (largest := max(map(len, records))) > MAX_DATA:
+            raise ValueError(f"record of {largest} bytes exceeds {MAX_DATA}")
         with self._lock:
             if self._closed:
                 raise SpoolError("spool is closed")
@@ -179,8 +171,8 @@ class Spool:
                 raise SpoolError("spool failed; reopen to recover") from self._sync.error
             first = self._next
             parts: list[bytes] = []
-            for i, (digest, data) in enumerate(zip(digests, records, strict=True)):
-                parts += encode_parts(first + i, tenant, digest, data)
+            for i, data in enumerate(records):
+                parts += encode_parts(first + i, tenant, data)
             frames = b"".join(parts)
             self._check_bounds(len(frames), len(records))
             if self._sizes[self._bases[-1]] >= self._segment_bytes:
@@ -372,20 +364,20 @@ def _read_frames(fd: int, cur: _Cursor, stop: int, out: list[Record]) -> None:
     tenants: dict[bytes, str] = {}
     while cur.offset < stop:
         frames, at = decode_run(buf, at, cur.offset, stop)
-        for offset, tenant, digest, data in frames:
+        for offset, tenant, data in frames:
             name = tenants.get(tenant)
             if name is None:
                 try:
                     name = tenants[tenant] = tenant.decode("utf-8")
                 except UnicodeDecodeError:
                     raise BadFrame("tenant is not utf-8") from None
-            out.append(Record(offset, name, digest.hex(), data))
+            out.append(Record(offset, name, data))
         if frames:
             cur.offset, cur.pos = frames[-1][0] + 1, base + at
         if cur.offset >= stop:
             return
         left = len(buf) - at
-        need = frame_size(buf, at) if left >= HEADER_SIZE else HEADER_SIZE
+        need = frame_size(buf, at) if left >= BASE_SIZE else BASE_SIZE
         more = os.pread(fd, max(READ_CHUNK, need - left), base + len(buf))
         if not more:
             return
