@@ -10,9 +10,17 @@ The event id is a content hash of the raw record as kept (cut to the size cap), 
 receive time: a client re-sending the same batch, or a replay after a crash, yields the same
 ids and the event store keeps one copy.
 
-Two layouts are read: the current one (:data:`MAGIC`, a JSON header, then the raw bytes
-untouched — no escaping of the record inside JSON) and the first one (one JSON document with
-the parsed fields), which a spool written before an upgrade may still hold.
+Three layouts are read. A :class:`Spooled` record is ``MAGIC``, a u32 header size, the header,
+then the raw bytes untouched (no escaping of the record inside JSON); the top bit of the size
+(:data:`BINARY`) tells the current binary header from the JSON header written before it. The
+first layout (one JSON document with the parsed fields, starting with ``{``) may still be held
+by a spool written before an upgrade.
+
+The binary header (little endian): ``id_len u16 | id | common_len u16 | common | options``,
+where ``common`` is ``max_record_bytes u32`` then the receiver, the receive time (ISO) and the
+source type, each as ``len u16 | utf-8`` — the same for every record of a batch, so it is
+built and read once per batch (cached) — and ``options``, the rest of the header, is empty or
+the JSON object ``{"t", "host", "x"}`` of the transport's time, host and fields.
 """
 
 from __future__ import annotations
@@ -34,6 +42,11 @@ from vigile.ingest.parsers.model import Event, LogSource, ParseOptions
 MAGIC = b"\x02VE"
 """First bytes of a :class:`Spooled` record (a first-layout record starts with ``{``)."""
 _LENGTH = struct.Struct("<I")
+BINARY = 0x8000_0000
+"""Flag of the header size: a binary header (else JSON)."""
+_START = struct.Struct("<3sIH")  # MAGIC, header size | BINARY, id length
+_U16 = struct.Struct("<H")
+_MAX = struct.Struct("<I")
 
 
 def raw_text(raw: bytes) -> str:
@@ -71,6 +84,46 @@ def _options(received_at: datetime, max_record_bytes: int) -> ParseOptions:
     return ParseOptions(received_at=received_at, max_record_bytes=max_record_bytes)
 
 
+def _text(value: str) -> bytes:
+    raw = value.encode("utf-8")
+    return _U16.pack(len(raw)) + raw
+
+
+@functools.lru_cache(maxsize=64)
+def _common(receiver: str, received_at: datetime, source_type: str, max_record_bytes: int) -> bytes:
+    """The binary header's part shared by a batch's records, with its length (cached)."""
+    body = b"".join(
+        (
+            _MAX.pack(max_record_bytes),
+            _text(receiver),
+            _text(_iso(received_at)),
+            _text(source_type),
+        )
+    )
+    return _U16.pack(len(body)) + body
+
+
+@functools.lru_cache(maxsize=64)
+def _read_common(block: bytes) -> tuple[str, datetime, str, int]:
+    """Receiver, receive time, source type and size cap from a ``common`` block (cached:
+    a batch's records share it); ValueError when it is not one."""
+    try:
+        (max_record_bytes,) = _MAX.unpack_from(block)
+        at, texts = _MAX.size, []
+        for _ in range(3):
+            (size,) = _U16.unpack_from(block, at)
+            at += _U16.size + size
+            if at > len(block):
+                raise ValueError("spooled record header out of bounds")
+            texts.append(block[at - size : at].decode("utf-8"))
+    except struct.error as exc:
+        raise ValueError(f"spooled record header: {exc}") from None
+    if at != len(block):
+        raise ValueError("spooled record header: trailing bytes")
+    receiver, received, source_type = texts
+    return receiver, datetime.fromisoformat(received), source_type, max_record_bytes
+
+
 @dataclass(slots=True)
 class Spooled:
     """An admitted record as it waits in the spool: raw, and what parsing it needs (not
@@ -93,7 +146,28 @@ class Spooled:
     """Fields added by the transport; the record's own win."""
 
     def encode(self) -> bytes:
-        """``MAGIC``, header length, JSON header, raw bytes."""
+        """``MAGIC``, header size, binary header, raw bytes (see the module docstring)."""
+        ident = self.id.encode("utf-8")
+        common = _common(self.receiver, self.received_at, self.source_type, self.max_record_bytes)
+        if self.time is None and self.host is None and not self.extra:
+            options = b""
+        else:
+            options = orjson.dumps(
+                {
+                    "t": self.time.isoformat() if self.time else None,
+                    "host": self.host,
+                    "x": self.extra or None,
+                },
+                default=str,
+                option=orjson.OPT_NON_STR_KEYS,
+            )
+        size = 2 + len(ident) + len(common) + len(options)
+        start = _START.pack(MAGIC, BINARY | size, len(ident))
+        return b"".join((start, ident, common, options, self.raw))
+
+    def encode_json(self) -> bytes:
+        """The layout written before the binary header: ``MAGIC``, header length, JSON
+        header, raw bytes. Kept to test that spools written with it are still read."""
         header = {
             "id": self.id,
             "rx": self.receiver,
@@ -110,10 +184,44 @@ class Spooled:
     @classmethod
     def decode(cls, data: bytes) -> Spooled:
         """The record spooled as ``data`` (ValueError/KeyError/TypeError when not one)."""
-        if not data.startswith(MAGIC):
+        if not data.startswith(MAGIC) or len(data) < _START.size:
             raise ValueError("not a spooled record")
+        _, size, id_len = _START.unpack_from(data)
+        if not size & BINARY:
+            return cls._decode_json(data, size)
+        end = _LENGTH.size + len(MAGIC) + (size ^ BINARY)
+        at = _START.size + id_len
+        if end > len(data) or at + _U16.size > end:
+            raise ValueError("spooled record header out of bounds")
+        ident = data[_START.size : at].decode("utf-8")
+        (common_len,) = _U16.unpack_from(data, at)
+        at += _U16.size + common_len
+        if at > end:
+            raise ValueError("spooled record header out of bounds")
+        receiver, received_at, source_type, max_record_bytes = _read_common(
+            data[at - common_len : at]
+        )
+        time = host = extra = None
+        if at < end:
+            options: dict[str, Any] = orjson.loads(data[at:end])
+            when = options["t"]
+            time = _from_iso(when) if when else None
+            host, extra = options["host"], options["x"]
+        return cls(
+            ident,
+            receiver,
+            received_at,
+            source_type,
+            data[end:],
+            max_record_bytes,
+            time,
+            host,
+            extra,
+        )
+
+    @classmethod
+    def _decode_json(cls, data: bytes, size: int) -> Spooled:
         start = len(MAGIC) + _LENGTH.size
-        (size,) = _LENGTH.unpack_from(data, len(MAGIC))
         doc: dict[str, Any] = orjson.loads(data[start : start + size])
         when = doc.get("t")
         return cls(
