@@ -253,6 +253,11 @@ class Prepared:
     assets: Assets
     hashes: tuple[str, ...]
 
+    def __reduce__(self) -> tuple[type[Prepared], tuple[str, Assets, tuple[str, ...]]]:
+        # The constructor's arguments: a slots dataclass otherwise pickles through
+        # dataclasses' Python-level __getstate__/__setstate__ (the pipeline sends one per hit).
+        return Prepared, (self.key, self.assets, self.hashes)
+
 
 def prepare(
     rule_id: str, events: Sequence[Mapping[str, Any]], key_fields: Iterable[str] = ()

@@ -94,6 +94,11 @@ class Hit:
     """The event as the alert keeps it: its fields and :data:`EVENT_ID_FIELD`."""
     prepared: Prepared
 
+    def __reduce__(self) -> tuple[type[Hit], tuple[Any, ...]]:
+        # The constructor's arguments: a slots dataclass otherwise pickles through
+        # dataclasses' Python-level __getstate__/__setstate__ (per hit, on both sides).
+        return Hit, (self.tenant_id, self.event_id, self.rule, self.evidence, self.prepared)
+
 
 @dataclass(frozen=True, slots=True)
 class Unparsable:
