@@ -1,15 +1,16 @@
 """What the detection processes send back: the results of a pool equal inline analysis, hits
-survive pickling as they were (and an event's evidence stays one dict)."""
+survive pickling as they were (and an event's evidence stays one dict), the pipes are wide."""
 
 from __future__ import annotations
 
+import fcntl
 import itertools
 import pickle
 from multiprocessing.reduction import ForkingPickler
 
 from tests.ingest.test_analyse import RULE, batch
 from vigile.detection.engine import ruleset_from_yaml
-from vigile.ingest.detect import Detector, Hit, analyse
+from vigile.ingest.detect import PIPE_BYTES, Detector, Hit, analyse
 
 SECOND_RULE = RULE.replace("0001", "0002").replace("Any process", "Any process again")
 
@@ -30,13 +31,15 @@ def test_hits_round_trip_through_pickle() -> None:
     assert same and all(a.evidence is b.evidence for a, b in same)
 
 
-def test_a_pool_finds_what_inline_analysis_finds() -> None:
+def test_a_pool_finds_what_inline_analysis_finds_through_wide_pipes() -> None:
     ruleset = ruleset_from_yaml([RULE])
     records = batch()
     detector = Detector(ruleset, processes=2)
     try:
         pool = detector._pool
         assert pool is not None
+        for queue in (pool._call_queue, pool._result_queue):  # type: ignore[attr-defined]
+            assert fcntl.fcntl(queue._reader.fileno(), fcntl.F_GETPIPE_SZ) == PIPE_BYTES
         got = detector.submit(records)()
     finally:
         detector.close()

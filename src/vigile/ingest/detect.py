@@ -11,7 +11,9 @@ left with the SQL and DuckDB calls. Results equal inline analysis, in input orde
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
@@ -216,6 +218,26 @@ def _analyse_chunk(chunk: list[tuple[int, bytes]]) -> Matched:
     return analyse(ruleset, chunk)
 
 
+PIPE_BYTES = 1 << 20
+"""Capacity asked for the pools' pipes (Linux's limit for unprivileged processes)."""
+
+
+def _widen_pipes(pool: ProcessPoolExecutor) -> None:
+    """Widen the pipes carrying the records to the processes and their results back.
+
+    A result is megabytes (the chunk's rows); through a pipe of the default 64 KiB, the
+    server's result thread reads it in some hundred ``os.read`` calls, each allocating a
+    buffer of the whole remaining size, and each 64 KiB wakes the other side: a third of
+    that thread's CPU time. Best effort: the private attributes or the call may be missing.
+    """
+    for name in ("_call_queue", "_result_queue"):
+        reader = getattr(getattr(pool, name, None), "_reader", None)
+        setpipe = getattr(fcntl, "F_SETPIPE_SZ", None)
+        if reader is not None and setpipe is not None:
+            with contextlib.suppress(OSError, ValueError):
+                fcntl.fcntl(reader.fileno(), setpipe, PIPE_BYTES)
+
+
 class Detector:
     """Matches batches with ``processes`` worker processes (1: in the calling thread)."""
 
@@ -230,6 +252,7 @@ class Detector:
                 initializer=_init,
                 initargs=(ruleset,),
             )
+            _widen_pipes(self._pool)
 
     def submit(self, records: Sequence[tuple[int, bytes]]) -> Callable[[], Matched]:
         """Start analysing ``(tenant id, envelope bytes)`` in the worker processes; the
