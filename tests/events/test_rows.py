@@ -61,6 +61,53 @@ def test_add_with_plain_values_equals_append() -> None:
         EventRows().add(1, "not an id", 0, 0, "t", "s", {}, "raw")
 
 
+GOOD_ID = "0123456789abcdef" * 4
+
+
+@pytest.mark.parametrize(
+    "event_id",
+    [
+        GOOD_ID.upper(),
+        GOOD_ID[:63],
+        GOOD_ID + "0",
+        GOOD_ID + "\n",
+        " " + GOOD_ID[1:],
+        GOOD_ID[:62] + " 0",
+        GOOD_ID[:63] + "g",
+        "",
+        b"\x01" * 32,
+    ],
+)
+def test_only_64_lower_case_hex_digits_make_an_id(event_id: Any) -> None:
+    with pytest.raises(ValueError):
+        EventRows().add(1, event_id, 0, 0, "t", "s", {}, "raw")
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.binary(min_size=32, max_size=32), min_size=1, max_size=5))
+def test_key_columns_are_the_ids_first_128_bits_signed(digests: list[bytes]) -> None:
+    rows = EventRows()
+    for digest in digests:
+        rows.add(1, digest.hex(), 0, 0, "t", "s", {}, "raw")
+    table = rows.to_arrow()
+    keys = [
+        hi * 2**64 + lo
+        for hi, lo in zip(table["key_hi"].to_pylist(), table["key_lo"].to_pylist(), strict=True)
+    ]
+    assert keys == [int(digest[:16].hex(), 16) - 2**127 for digest in digests]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.datetimes(
+        min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.timezones()
+    )
+)
+def test_micros_is_the_floor_of_the_time_since_the_epoch_in_microseconds(when: datetime) -> None:
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    assert micros(when) == (when - epoch) // timedelta(microseconds=1)
+
+
 def plain_table(rows: list[tuple[Event, str]]) -> pa.Table:
     """The columns of ``(event, raw text)`` rows converted value by value by Arrow (the
     reference for the columns :class:`EventRows` builds from buffers)."""

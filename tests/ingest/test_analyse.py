@@ -53,6 +53,9 @@ def test_analyse_equals_the_plain_path_per_event() -> None:
     assert table["ts"].cast("int64").to_pylist() == [
         micros(env.event.timestamp) for _, env in envelopes
     ]
+    assert table["received_at"].cast("int64").to_pylist() == [
+        micros(env.received_at) for _, env in envelopes
+    ]
     assert {hit.tenant_id for hit in found.hits} == {1, 2}
     for tenant in (1, 2):
         times = [min(env.event.timestamp, env.received_at) for t, env in envelopes if t == tenant]

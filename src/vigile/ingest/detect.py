@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
+import functools
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
@@ -68,6 +69,10 @@ Assets = dict[int, set[Observation]]
 """The assets named by a batch's events, per tenant id."""
 
 
+_received_micros = functools.lru_cache(maxsize=64)(micros)
+""":func:`micros` of receive times (a request's records share theirs)."""
+
+
 def add_stored(rows: EventRows, tenant_id: int, env: Envelope) -> None:
     """Add the event store's copy of a spooled event to ``rows`` (plain values: no
     intermediate :class:`~vigile.events.store.Event` to build and validate per event)."""
@@ -76,7 +81,7 @@ def add_stored(rows: EventRows, tenant_id: int, env: Envelope) -> None:
         tenant_id,
         env.id,
         micros(ev.timestamp),
-        micros(env.received_at),
+        _received_micros(env.received_at),
         ev.source_type,
         f"{env.receiver}:{ev.host}" if ev.host else env.receiver,
         ev.fields,
