@@ -8,6 +8,7 @@ Elasticsearch, the whole request is refused; a bad *document* only fails its ite
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,6 +113,37 @@ def item_created(item: BulkItem, event_id: str, offset: int) -> dict[str, Any]:
             "status": 201,
         }
     }
+
+
+# item_created's answer after the id, as orjson writes it (``%d``: the offset).
+_CREATED_TAIL = (
+    b',"_version":1,"result":"created","_shards":{"total":1,"successful":1,"failed":0},'
+    b'"_seq_no":%d,"_primary_term":1,"status":201}}'
+)
+
+
+@functools.lru_cache(maxsize=64)
+def _created_head(action: str, index: str | None) -> bytes:
+    """item_created's answer up to its id, as orjson writes it (a batch shares one)."""
+    return b'{%s:{"_index":%s,"_id":' % (orjson.dumps(action), orjson.dumps(index or "vigile"))
+
+
+def created_json(item: BulkItem, event_id: str, offset: int) -> bytes:
+    """``orjson.dumps(item_created(item, event_id, offset))`` without building the dicts:
+    a 1,000-document request answers 1,000 of them."""
+    return _created_head(item.action, item.index) + (
+        orjson.dumps(item.doc_id or event_id) + _CREATED_TAIL % offset
+    )
+
+
+def answer_json(took: int, errors: bool, items: list[bytes]) -> bytes:
+    """``orjson.dumps({"took": took, "errors": errors, "items": [...]})`` from the items'
+    JSON texts."""
+    return b'{"took":%d,"errors":%s,"items":[%s]}' % (
+        took,
+        b"true" if errors else b"false",
+        b",".join(items),
+    )
 
 
 def item_failed(item: BulkItem, reason: str) -> dict[str, Any]:
