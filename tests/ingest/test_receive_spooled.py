@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from vigile.events.store import content_hash
 from vigile.ingest import envelope
 from vigile.ingest.envelope import BINARY, MAGIC, Envelope, Spooled
 
@@ -97,3 +98,19 @@ def test_header_out_of_bounds_is_refused() -> None:
     for block in (b"\x00\x00\x00\x00\x05\x00ab", b"\x00", b"\x00" * 5):
         with pytest.raises(ValueError):
             envelope._read_common(block)
+
+
+UTF8_EDGES = [b"caf\xc3\xa9", b"\xed\xa0\x80", b"\xf0\x9f\x98\x80", b"\xc3", b"\xff", b"\xe2\x82"]
+
+
+@CHECK
+@given(
+    parts=st.lists(
+        st.binary(max_size=8) | st.text(max_size=8).map(str.encode) | st.sampled_from(UTF8_EDGES),
+        max_size=8,
+    )
+)
+def test_event_id_is_the_hash_of_the_kept_text(parts: list[bytes]) -> None:
+    """The shortcuts (ASCII, valid UTF-8: hash the bytes) give the id of the text kept."""
+    raw = b"".join(parts)
+    assert envelope.event_id(raw) == content_hash(envelope.raw_text(raw))

@@ -58,7 +58,12 @@ def event_id(raw: bytes) -> str:
     """The id the event store gives this record (hex SHA-256 of its kept text)."""
     if raw.isascii():  # the text's UTF-8 is these bytes: no decoding round trip
         return hashlib.sha256(raw).hexdigest()
-    return content_hash(raw_text(raw))
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:  # the kept text has replacement characters: hash its UTF-8
+        return content_hash(raw_text(raw))
+    # Valid UTF-8 decodes and encodes back to the same bytes: no re-encoding of the text.
+    return hashlib.sha256(raw).hexdigest()
 
 
 def kept_id(raw: bytes, max_record_bytes: int) -> str:
