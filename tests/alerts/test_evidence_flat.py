@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any
 
 from hypothesis import given, settings
@@ -35,3 +36,9 @@ def test_keys_differing_by_case_keep_the_first_spelling() -> None:
     event = {"computer": "first", "Computer": "second", "IpAddress": "10.1.2.3"}
     assert fast(event).hosts == event_assets(event).hosts == ("first",)
     assert fast(event).ips == ("10.1.2.3",)
+
+
+def test_a_mapping_that_is_not_a_dict_is_walked_as_the_general_path_does() -> None:
+    event = {"host": MappingProxyType({"name": "WS02"}), "User": "bob"}
+    assert fast(event) == event_assets(event)
+    assert fast(event).hosts == ("ws02",)

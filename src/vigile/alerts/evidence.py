@@ -171,7 +171,9 @@ def flat_event_assets(event: Mapping[str, Any]) -> Assets:
             _PLANS.clear()
         plan = _PLANS[keys] = _asset_plan(keys)
     for key in plan.watch:
-        if isinstance(event[key], Mapping):
+        value = event[key]
+        # The exact type first: an ABC isinstance per watched value cost a third of this.
+        if type(value) not in _LEAVES and isinstance(value, Mapping):
             return event_assets(event)
     values = plan.pick(event)
     if not _TEXT_OR_NONE.issuperset(map(type, values)):
