@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -35,6 +36,10 @@ from vigile.scope import CallerScope, Role
 from vigile.spool.api import Batch, SpoolBackend
 
 GROUP = "pipeline"
+READ_AHEAD = 3
+"""Batches read ahead of the one being written, their analysis started: the detection
+processes keep working while the writer is slower than them (its alerts and store share the
+GIL with the receivers in `vigile serve`), instead of idling after one batch."""
 PIPELINE = CallerScope(principal="system:pipeline", role=Role.ADMIN, tenant_ids=None)
 """The pipeline's scope (named in the audit trail of the alerts it raises)."""
 log = logging.getLogger(__name__)
@@ -101,32 +106,50 @@ class Worker:
         self._reloaded = time.monotonic()
         self.processed = 0
         self._current: _Pending | None = None  # read, not yet committed (retried on failure)
-        self._next: _Pending | None = None  # read ahead, being matched
+        self._ahead: deque[_Pending] = deque()  # read ahead, being matched (oldest first)
         self._store_thread = ThreadPoolExecutor(1, thread_name_prefix="vigile-store")
         self._inputs: dict[int, tuple[Rule, AlertInput]] = {}  # by id() of the rule
 
     def run_once(self, timeout: float = 0.0) -> BatchReport | None:
         """Process the next batch (waiting up to ``timeout``); None when there was none.
 
-        While the detection processes match a batch, the previous one is stored and its
-        alerts raised: the next batch is read ahead (its records stay uncommitted until it is
-        processed) and its matching started before this one's results are written. A batch
-        that fails stays the current one and is retried by the next call, never skipped.
+        While the detection processes match the next batches, this one is stored and its
+        alerts raised: up to :data:`READ_AHEAD` batches are read ahead (their records stay
+        uncommitted until processed) and their matching started before this one's results
+        are written. A batch that fails stays the current one and is retried by the next
+        call, never skipped.
         """
         self._maybe_reload()
         if self._current is None:
-            self._current = self._next or self._start(self.spool.read(GROUP, self.batch, timeout))
-            self._next = None
+            ahead = self._ahead
+            self._current = (
+                ahead.popleft()
+                if ahead
+                else self._start(self.spool.read(GROUP, self.batch, timeout))
+            )
         current = self._current
         if current is None:
             return None
-        if self._next is None and self.detector.processes > 1:
-            self._next = self._start(self.spool.read(GROUP, self.batch, 0.0))
+        if self.detector.processes > 1:
+            self._read_ahead()
         report = self._process(current)
         self.spool.commit(GROUP, current.batch.next_offset)
         self._current = None
         self.processed += report.records
         return report
+
+    def _read_ahead(self) -> None:
+        """Top up the batches read ahead. Past a partial batch (the spool's durable end) it
+        waits for the next call: batches stay full while the writer is behind, and one small
+        batch, not several, is in flight while it keeps up (each batch has fixed costs)."""
+        ahead = self._ahead
+        while len(ahead) < READ_AHEAD:
+            if ahead and len(ahead[-1].records) < self.batch:
+                return
+            pending = self._start(self.spool.read(GROUP, self.batch, 0.0))
+            if pending is None:
+                return
+            ahead.append(pending)
 
     def _start(self, batch: Batch) -> _Pending | None:
         """Start analysing a batch read from the spool (None: no records)."""
