@@ -51,9 +51,11 @@ class ParseOptions:
             raise ValueError("limits too small")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Event:
-    """A normalised event.
+    """A normalised event (not frozen, though treat it as such: one is built per record, and
+    a frozen dataclass's ``__init__`` costs an ``object.__setattr__`` call per field, ~11k
+    instructions; it was never hashable, its fields being a dict).
 
     ``fields`` holds the field names Sigma rules use for this log source (flat; nested JSON
     as dotted names). ``logsource`` is ``None`` for Windows events: the engine routes those by
