@@ -8,6 +8,8 @@ import zlib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.spool.helpers import read_all
 from vigile.spool import frames
@@ -102,3 +104,18 @@ def test_a_flipped_flag_fails_the_checksum(tmp_path: Path) -> None:
         path.write_bytes(bytes(raw))
         assert scan(path, 0).count == 0
         os.remove(path)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    first=st.integers(0, 2**63 - 1000),
+    tenant=st.binary(min_size=1, max_size=255),
+    records=st.lists(st.binary(max_size=300), max_size=20),
+)
+def test_encode_batch_is_encode_parts_of_each_record(
+    first: int, tenant: bytes, records: list[bytes]
+) -> None:
+    expected = [
+        part for i, r in enumerate(records) for part in frames.encode_parts(first + i, tenant, r)
+    ]
+    assert frames.encode_batch(first, tenant, records) == expected

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 MAGIC = 0xA7
@@ -30,6 +31,7 @@ _PREFIX = struct.Struct("<BBHI")  # magic, flags, tenant_len, data_len
 _CRC = struct.Struct("<I")
 _OFFSET = struct.Struct("<Q")
 _HEAD = struct.Struct("<BBHIIQ")  # the fixed header up to the optional digest, in one unpack
+_CHECKED = struct.Struct("<BBHIQ")  # the same without the CRC: the header bytes it covers
 BASE_SIZE = _HEAD.size
 """Header size of a :data:`NO_DIGEST` frame (the smallest a frame can be)."""
 HEADER_SIZE = BASE_SIZE + DIGEST_SIZE
@@ -59,6 +61,21 @@ def encode_parts(
         head = _OFFSET.pack(offset) + digest + tenant
     crc = zlib.crc32(data, zlib.crc32(head, zlib.crc32(prefix)))
     return prefix + _CRC.pack(crc) + head, data
+
+
+def encode_batch(first: int, tenant: bytes, records: Sequence[bytes]) -> list[bytes]:
+    """The :data:`NO_DIGEST` frames of ``records`` (offsets from ``first``) as parts to join:
+    :func:`encode_parts` of each, in one loop with two CRC calls per record (the header
+    bytes the CRC covers are contiguous once packed without it)."""
+    parts: list[bytes] = []
+    append = parts.append
+    checked, head, crc32, tlen = _CHECKED.pack, _HEAD.pack, zlib.crc32, len(tenant)
+    for offset, data in enumerate(records, first):
+        dlen = len(data)
+        crc = crc32(data, crc32(checked(MAGIC, NO_DIGEST, tlen, dlen, offset) + tenant))
+        append(head(MAGIC, NO_DIGEST, tlen, dlen, crc, offset) + tenant)
+        append(data)
+    return parts
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,7 @@ from vigile.spool.frames import (
     MAX_TENANT,
     BadFrame,
     decode_run,
-    encode_parts,
+    encode_batch,
     frame_size,
 )
 from vigile.spool.segments import list_segments, locate, scan, segment_path
@@ -170,10 +170,7 @@ class Spool:
             if self._sync.error is not None:
                 raise SpoolError("spool failed; reopen to recover") from self._sync.error
             first = self._next
-            parts: list[bytes] = []
-            for i, data in enumerate(records):
-                parts += encode_parts(first + i, tenant, data)
-            frames = b"".join(parts)
+            frames = b"".join(encode_batch(first, tenant, records))
             self._check_bounds(len(frames), len(records))
             if self._sizes[self._bases[-1]] >= self._segment_bytes:
                 self._rotate(first)
