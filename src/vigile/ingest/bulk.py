@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from io import BytesIO
 from typing import Any
 
 import orjson
@@ -43,8 +44,7 @@ class BulkRequest:
 
 def decode(body: bytes, default_index: str | None, default_source_type: str | None) -> BulkRequest:
     """Pair action and document lines; BulkFormatError when an action line is unusable."""
-    # isspace, not strip: no copy of each document line to find the blank ones.
-    lines = [line for line in body.split(b"\n") if line and not line.isspace()]
+    lines = _lines(body)
     out = BulkRequest()
     # What each distinct action line says (shippers repeat one, e.g. {"create":{}}): read
     # once per request, not decoded again for every document.
@@ -70,6 +70,20 @@ def decode(body: bytes, default_index: str | None, default_source_type: str | No
         # Positional arguments: a dataclass built with keywords costs ~25 % more per call.
         out.items.append(BulkItem(action, index, doc_id, Incoming(doc, source_type)))
     return out
+
+
+def _lines(body: bytes) -> list[bytes]:
+    """The lines of ``body`` that are neither empty nor all whitespace, as
+    ``[line for line in body.split(b"\\n") if line and not line.isspace()]`` gives them.
+
+    Read with ``BytesIO.readlines`` (which finds each newline with memchr): ``split`` tests
+    every byte of a 1.5 MB body in turn, twice the instructions. A line keeps its newline
+    there, hence the one appended to a body that lacks it and the ``[:-1]``; a line that is
+    only whitespace with it is one that was empty or only whitespace without it.
+    """
+    if not body.endswith(b"\n"):
+        body += b"\n"
+    return [line[:-1] for line in BytesIO(body).readlines() if not line.isspace()]
 
 
 def _read_action(
