@@ -113,6 +113,33 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 _PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
+def _converter(
+    dialect: Any, types: Sequence[Any]
+) -> Callable[[Sequence[tuple[Any, ...]]], Sequence[tuple[Any, ...]]]:
+    """The rows with the bind processors of ``types`` applied, once per distinct object (a
+    batch's rows share their times)."""
+    procs = [t.dialect_impl(dialect).bind_processor(dialect) for t in types]
+    converted = [(i, proc) for i, proc in enumerate(procs) if proc is not None]
+
+    def convert(rows: Sequence[tuple[Any, ...]]) -> Sequence[tuple[Any, ...]]:
+        if not converted:
+            return rows
+        memo: dict[int, tuple[Any, Any]] = {}
+        out: list[tuple[Any, ...]] = []
+        for row in rows:
+            values = list(row)
+            for i, proc in converted:
+                value = values[i]
+                known = memo.get(id(value))
+                if known is None or known[0] is not value:
+                    known = memo[id(value)] = (value, proc(value))
+                values[i] = known[1]
+            out.append(tuple(values))
+        return out
+
+    return convert
+
+
 def rows_writer(
     session: Session, sql: Callable[[Callable[[str], str], str], str], types: Sequence[Any]
 ) -> Callable[[Sequence[tuple[Any, ...]]], None]:
@@ -128,24 +155,50 @@ def rows_writer(
     if mark is None:
         raise ValueError(f"no positional parameters with {dialect.paramstyle}")
     statement = sql(dialect.identifier_preparer.quote, mark)
-    procs = [t.dialect_impl(dialect).bind_processor(dialect) for t in types]
-    converted = [(i, proc) for i, proc in enumerate(procs) if proc is not None]
+    convert = _converter(dialect, types)
 
     def write(rows: Sequence[tuple[Any, ...]]) -> None:
-        if converted:
-            memo: dict[int, tuple[Any, Any]] = {}
-            out: list[tuple[Any, ...]] = []
-            for row in rows:
-                values = list(row)
-                for i, proc in converted:
-                    value = values[i]
-                    known = memo.get(id(value))
-                    if known is None or known[0] is not value:
-                        known = memo[id(value)] = (value, proc(value))
-                    values[i] = known[1]
-                out.append(tuple(values))
-            rows = out
-        connection.exec_driver_sql(statement, list(rows))
+        if rows:  # (an empty executemany is an error for some drivers)
+            connection.exec_driver_sql(statement, list(convert(rows)))
+
+    return write
+
+
+ROWS_PER_STATEMENT = 100
+"""Rows per multi-row INSERT of :func:`rows_inserter` on SQLite (its bound on parameters
+is 32,766 since 3.32; 999 before it: columns x rows stays under that for 9 columns)."""
+
+
+def rows_inserter(
+    session: Session,
+    table: str,
+    columns: Sequence[str],
+    types: Sequence[Any],
+) -> Callable[[Sequence[tuple[Any, ...]]], None]:
+    """:func:`rows_writer` of an INSERT of ``columns`` into ``table``. On SQLite the rows go
+    :data:`ROWS_PER_STATEMENT` to a statement rather than one by one through executemany
+    (the pipeline's ~1,000 detection marks and ~500 evidence rows a batch: -4 % of the
+    instructions of raising a batch's alerts). Raises ValueError as :func:`rows_writer`."""
+    connection = session.connection()
+    dialect = connection.dialect
+    q = dialect.identifier_preparer.quote
+    head = f"INSERT INTO {q(table)} ({', '.join(map(q, columns))}) VALUES "
+    mark = _PLACEHOLDERS.get(dialect.paramstyle, "?")
+    row = f"({', '.join([mark] * len(columns))})"
+    each = rows_writer(session, lambda _q, _m: f"{head}{row}", types)
+    if dialect.name != "sqlite":
+        return each
+    convert = _converter(dialect, types)
+    statements: dict[int, str] = {}  # by row count: the driver caches each prepared
+
+    def write(rows: Sequence[tuple[Any, ...]]) -> None:
+        converted = convert(rows)
+        for start in range(0, len(converted), ROWS_PER_STATEMENT):
+            chunk = converted[start : start + ROWS_PER_STATEMENT]
+            statement = statements.get(len(chunk))
+            if statement is None:
+                statement = statements[len(chunk)] = f"{head}{', '.join([row] * len(chunk))}"
+            connection.exec_driver_sql(statement, tuple(v for r in chunk for v in r))
 
     return write
 

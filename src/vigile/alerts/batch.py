@@ -33,7 +33,7 @@ from vigile.alerts.raising import RaiseOutcome
 from vigile.alerts.schemas import AlertInput, criticality
 from vigile.alerts.types import AlertState, EventKind, RaiseStatus
 from vigile.audit import service as audit
-from vigile.db import rows_writer, utcnow, writes_raw
+from vigile.db import rows_inserter, rows_writer, utcnow, writes_raw
 from vigile.errors import InvalidInput, VigileError
 from vigile.scope import CallerScope
 from vigile.service_levels import Deadline, Level, require_utc
@@ -475,13 +475,8 @@ def _write(
         ]
         names = ("alert_id", "content_hash", "event", "seen_at")
         if raw:
-            insert_evidence = rows_writer(
-                session,
-                lambda q, m: (
-                    f"INSERT INTO {q(_EVIDENCE.name)} "
-                    f"({', '.join(q(n) for n in names)}) VALUES ({', '.join([m] * len(names))})"
-                ),
-                [_EVIDENCE.c[n].type for n in names],
+            insert_evidence = rows_inserter(
+                session, _EVIDENCE.name, names, [_EVIDENCE.c[n].type for n in names]
             )
             insert_evidence(kept)
         else:

@@ -27,7 +27,7 @@ from vigile.alerts.policy import AlertPolicy
 from vigile.alerts.schemas import AlertInput
 from vigile.alerts.types import RaiseStatus
 from vigile.audit.service import AuditContention
-from vigile.db import rows_writer, transaction
+from vigile.db import rows_inserter, transaction
 from vigile.detection.model import Rule
 from vigile.events.store import EventStore
 from vigile.ingest.detect import Detector, Hit, Matched, alert_rule_id
@@ -298,16 +298,12 @@ _MARK_COLUMNS = ("tenant_id", "event_id", "rule_id", "alert_id", "created_at")
 def _insert_marks(
     session: Session, marks: list[tuple[int, str, str, int | None, datetime]]
 ) -> None:
-    """Insert the batch's marks (with the driver's executemany when it can: ~1,000 rows a
-    batch, SQLAlchemy's per-row parameter handling was most of their cost)."""
+    """Insert the batch's marks (~1,000 rows a batch) in one statement on SQLite, with the
+    driver's executemany elsewhere (:func:`~vigile.db.rows_inserter`; SQLAlchemy's per-row
+    parameter handling was most of their cost)."""
     try:
-        write = rows_writer(
-            session,
-            lambda q, m: (
-                f"INSERT INTO {q(_MARKS.name)} "
-                f"({', '.join(q(n) for n in _MARK_COLUMNS)}) VALUES ({', '.join([m] * 5)})"
-            ),
-            [_MARKS.c[n].type for n in _MARK_COLUMNS],
+        write = rows_inserter(
+            session, _MARKS.name, _MARK_COLUMNS, [_MARKS.c[n].type for n in _MARK_COLUMNS]
         )
     except ValueError:  # not a positional parameter style: a Core statement
         rows = [dict(zip(_MARK_COLUMNS, mark, strict=True)) for mark in marks]
