@@ -45,6 +45,8 @@ _LENGTH = struct.Struct("<I")
 BINARY = 0x8000_0000
 """Flag of the header size: a binary header (else JSON)."""
 _START = struct.Struct("<3sIH")  # MAGIC, header size | BINARY, id length
+_START_SIZE = _START.size
+_SIZE_END = len(MAGIC) + _LENGTH.size  # where the header starts (its size counts from there)
 _U16 = struct.Struct("<H")
 _MAX = struct.Struct("<I")
 
@@ -189,23 +191,26 @@ class Spooled:
     @classmethod
     def decode(cls, data: bytes) -> Spooled:
         """The record spooled as ``data`` (ValueError/KeyError/TypeError when not one)."""
-        if not data.startswith(MAGIC) or len(data) < _START.size:
+        try:
+            magic, size, id_len = _START.unpack_from(data)
+        except struct.error:
+            raise ValueError("not a spooled record") from None
+        if magic != MAGIC:
             raise ValueError("not a spooled record")
-        _, size, id_len = _START.unpack_from(data)
         if not size & BINARY:
             return cls._decode_json(data, size)
-        end = _LENGTH.size + len(MAGIC) + (size ^ BINARY)
-        at = _START.size + id_len
-        if end > len(data) or at + _U16.size > end:
+        # Module constants, not Struct.size look-ups: this runs for every spooled record.
+        end = _SIZE_END + (size ^ BINARY)
+        at = _START_SIZE + id_len
+        if end > len(data) or at + 2 > end:
             raise ValueError("spooled record header out of bounds")
-        ident = data[_START.size : at].decode("utf-8")
-        (common_len,) = _U16.unpack_from(data, at)
-        at += _U16.size + common_len
+        ident = data[_START_SIZE:at].decode("utf-8")
+        common_len = data[at] | data[at + 1] << 8  # u16, little endian
+        start = at + 2
+        at = start + common_len
         if at > end:
             raise ValueError("spooled record header out of bounds")
-        receiver, received_at, source_type, max_record_bytes = _read_common(
-            data[at - common_len : at]
-        )
+        receiver, received_at, source_type, max_record_bytes = _read_common(data[start:at])
         time = host = extra = None
         if at < end:
             options: dict[str, Any] = orjson.loads(data[at:end])
