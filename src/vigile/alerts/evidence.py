@@ -87,14 +87,18 @@ class Assets:
         )
 
 
+_CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+
+
 def canonical_json(event: Mapping[str, Any]) -> str:
     """The canonical JSON text of an event (sorted keys at every depth, compact)."""
-    return orjson.dumps(event, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS).decode()
+    return orjson.dumps(event, option=_CANONICAL).decode()
 
 
 def content_hash(event: Mapping[str, Any]) -> str:
     """SHA-256 (hex) of the canonical JSON of ``event``."""
-    return hashlib.sha256(canonical_json(event).encode()).hexdigest()
+    # orjson's output is that text's UTF-8 already: no decoding and encoding it back.
+    return hashlib.sha256(orjson.dumps(event, option=_CANONICAL)).hexdigest()
 
 
 def flatten(event: Mapping[str, Any]) -> dict[str, Any]:
