@@ -133,17 +133,15 @@ def admit(
     record admitted here can still fail :func:`parse` in rare cases (an EVTX record whose
     nested ``System`` names no channel or event id), which the pipeline quarantines.
     """
-    options = options or ParseOptions()
-    chosen = AUTO
-    for name in (explicit, source_type):
-        if name and (chosen := canonical(name)) != AUTO:
-            break
+    chosen = canonical(explicit) if explicit else AUTO
+    if chosen == AUTO and source_type:
+        chosen = canonical(source_type)
     if chosen == AUTO:
         if not raw.lstrip(b" \t\r\n").startswith(b"{"):
             chosen = text_shape(raw)
         else:
-            obj = jsonlog.load_object(raw)
-            return json_shape(obj)
+            return json_shape(jsonlog.load_object(raw))
+    options = options or ParseOptions()
     precheck = _PRECHECK.get(chosen)
     if precheck is not None:
         precheck(jsonlog.load_object(raw))
