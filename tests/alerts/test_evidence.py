@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from vigile.alerts.evidence import (
+    Assets,
     Prepared,
     canonical_json,
     content_hash,
@@ -72,3 +73,19 @@ def test_prepared_ahead_equals_what_raising_computes() -> None:
     assert prepare("r", events).assets == extract_assets(events)
     assert prepare("r", events, ["User"]).key == dedup_key("r", events[0], ["user"])
     assert extract_assets([events[2]]).hosts == () and extract_assets([events[3]]).hosts == ("1",)
+
+
+def test_default_keys_cached_per_rule_host_and_user_equal_the_key_made_afresh() -> None:
+    pairs = [
+        ("r1", Assets(hosts=("ws1",), users=("bob",))),
+        ("r1", Assets(hosts=("ws2",), users=("bob",))),
+        ("r1", Assets(hosts=("ws1",), users=("eve",))),
+        ("r2", Assets(hosts=("ws1",), users=("bob",))),
+        ("r1", Assets()),
+    ]
+    keys = [prepare_rules([rule], assets, "d")[0].key for rule, assets in pairs * 2]
+    fresh = [
+        dedup_key(rule, {"Computer": a.hosts[0], "User": a.users[0]} if a.hosts else {})
+        for rule, a in pairs * 2
+    ]
+    assert keys == fresh and len(set(keys)) == len(pairs)

@@ -303,6 +303,13 @@ def _default_key(rule_id: str, assets: Assets) -> str:
     """The key on the host and the user account (the first of each the event names)."""
     host = assets.hosts[0] if assets.hosts else ""
     user = assets.users[0] if assets.users else ""
+    return _user_key(rule_id, host, user)
+
+
+@functools.lru_cache(maxsize=4096)
+def _user_key(rule_id: str, host: str, user: str) -> str:
+    """:func:`_key_of` on the user account (cached: a rule's hits recur on the same few
+    hosts and users)."""
     return _key_of(rule_id, host, [["user", user]])
 
 
