@@ -105,10 +105,11 @@ class Settings(BaseSettings):
         description="Records the worker may lag behind before receivers push back (0: no bound).",
     )
     ingest_pacing_lag: int = Field(
-        default=20_000,
+        default=40_000,
         ge=0,
         description="Unprocessed spool records past which `vigile serve` holds new ingest "
-        "requests until its worker catches up (soft back-pressure; 0: off).",
+        "requests until its worker catches up (soft back-pressure; 0: off). Keep it above what "
+        "the worker holds in flight: its batch and three read ahead (4 x worker_batch).",
     )
     ingest_pacing_max_seconds: float = Field(
         default=2.0, ge=0, description="Longest hold of one ingest request by pacing, seconds."
