@@ -3,8 +3,6 @@ every rule of the event's bucket, on random events built from the rules' own lit
 
 from __future__ import annotations
 
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -12,13 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.detection.conftest import RULE_TEMPLATE
 from vigile.detection.analysis import PATTERN_MARK
-from vigile.detection.engine import RuleSet, ruleset_from_yaml
+from vigile.detection.engine import RuleSet
 from vigile.detection.event import EventView
 from vigile.detection.index import canonical, rule_fields
-from vigile.ingest.parsers.evtx import iter_evtx_file, parse_evtx
-from vigile.ingest.parsers.model import ParseError, ParseOptions
 
 SYSMON = "Microsoft-Windows-Sysmon/Operational"
 
@@ -78,8 +73,6 @@ def test_prefilter_never_drops_a_match(
     expected = _unfiltered(corpus_ruleset, event)
     assert [r.id for r in corpus_ruleset.match(event)] == expected
     raw = orjson.dumps(event)
-    # The pipeline passes the fields' JSON text it stores: scanned with the keys.
-    assert [r.id for r in corpus_ruleset.match(event, None, raw)] == expected
     assert [r.id for r in corpus_ruleset.match_json(raw)[1]] == expected
     # The same event with optional JSON escapes (\\u, \\/) takes the re-serialising path.
     escaped = raw.replace(b"/", b"\\/")
@@ -98,37 +91,3 @@ def test_canonical_distinguishes_escaped_backslash() -> None:
     assert not canonical(b'{"a":"\\u0041"}')
     assert not canonical(b'{"a":"C:\\\\\\u0041"}')
     assert not canonical(b'{"a":"x\\/y"}')
-
-
-def test_the_fields_json_text_finds_what_the_values_text_finds_on_the_corpus(
-    corpus_ruleset: RuleSet, corpus_dir: Path
-) -> None:
-    """The pipeline's prefilter input (its stored ``orjson.dumps`` of the fields) against
-    the values' text, on every corpus record as the pipeline parses it."""
-    found = 0
-    for path in sorted((corpus_dir / "evtx").rglob("*.evtx")):
-        try:
-            records = list(iter_evtx_file(path))
-        except ParseError:
-            continue
-        for raw in records:
-            fields = parse_evtx(raw, ParseOptions()).fields
-            expected = corpus_ruleset.match(fields)
-            assert corpus_ruleset.match(fields, None, orjson.dumps(fields)) == expected
-            found += len(expected)
-    assert found > 1000
-
-
-def test_a_value_whose_text_is_not_its_json_is_not_prefiltered_by_the_json() -> None:
-    rs = ruleset_from_yaml(
-        [
-            RULE_TEMPLATE.format(
-                detection="    sel:\n        CommandLine|contains: '2024-01-02 03:04:05'\n"
-                "    condition: sel"
-            )
-        ]
-    )
-    event = {"Channel": SYSMON, "EventID": 1, "CommandLine": datetime(2024, 1, 2, 3, 4, 5)}
-    assert len(rs.match(event)) == 1
-    text = orjson.dumps(event)  # the ISO form, with a "T": not the needle
-    assert len(rs.match(event, None, text)) == 1

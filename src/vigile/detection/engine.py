@@ -41,7 +41,7 @@ import orjson
 from vigile.detection.cache import cache_key, load_entry, store_entry
 from vigile.detection.event import EventView
 from vigile.detection.flatten import SYSTEM_CHANNEL, flatten_event
-from vigile.detection.index import Bucket, LiteralIndex, plain_values, values_text
+from vigile.detection.index import Bucket, LiteralIndex, values_text
 from vigile.detection.matchers import Test
 from vigile.detection.model import LoadReport, Rule
 from vigile.detection.rulefiles import rule_files
@@ -201,29 +201,16 @@ class RuleSet:
                 out.append(rule)
         return out
 
-    def match(
-        self,
-        event: Mapping[str, Any],
-        logsource: LogSource | None = None,
-        text: bytes | None = None,
-    ) -> list[Rule]:
-        """The rules matching one event (flat or evtx-nested), in rule order. ``text``: the
-        ``orjson.dumps`` of a flat ``event``, when the caller has it anyway (the pipeline
-        stores it): the prefilter scans it rather than a text of the values made for it
-        (its keys can only add candidates, which are then evaluated)."""
+    def match(self, event: Mapping[str, Any], logsource: LogSource | None = None) -> list[Rule]:
+        """The rules matching one event (flat or evtx-nested), in rule order."""
         fields: Mapping[str, Any] = event
         if "Event" in event:
             fields = flatten_event(event)
             key = _system_route(event) if logsource is None else None
             if key is not None:
                 return self._evaluate(self._windows_bucket(*key), fields, None)
-            text = None
         bucket = self._route(fields, logsource)
-        if bucket is None:
-            return []
-        if text is not None and not plain_values(list(fields.values())):
-            text = None  # as values_text: a value's str could differ from its JSON text
-        return self._evaluate(bucket, fields, text)
+        return [] if bucket is None else self._evaluate(bucket, fields, None)
 
     def match_json(
         self, raw: bytes | str, logsource: LogSource | None = None

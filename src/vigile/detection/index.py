@@ -68,18 +68,12 @@ def _plain(value: Any) -> bool:
 _SCALARS = frozenset({str, int, bool, type(None)})
 
 
-def plain_values(values: list[Any]) -> bool:
-    """Whether every value is plain JSON data (otherwise its ``str`` could differ from its
-    JSON text, which the prefilter scans)."""
-    # Most events hold only strings and integers: one C-level pass over their types.
-    return set(map(type, values)) <= _SCALARS or _plain(values)
-
-
 def values_text(fields: Mapping[str, Any]) -> bytes | None:
     """JSON text of an event's values, or ``None`` when some value is not plain JSON data
-    (see :func:`plain_values`: scan every rule then)."""
+    (its ``str`` could differ from its JSON text: scan every rule then)."""
     values = list(fields.values())
-    if not plain_values(values):
+    # Most events hold only strings and integers: one C-level pass over their types.
+    if not set(map(type, values)) <= _SCALARS and not _plain(values):
         return None
     try:
         return orjson.dumps(values)

@@ -191,11 +191,9 @@ class EventRows:
         source: str,
         fields: Mapping[str, FieldValue],
         raw: str | bytes,
-    ) -> bytes:
+    ) -> None:
         """Add one event from plain values (times in UTC microseconds, see :func:`micros`;
-        ``raw`` as text, or as received: kept as its UTF-8 text, invalid bytes replaced).
-        Returns the fields' JSON text as stored (``orjson.dumps``), for callers that need it
-        too."""
+        ``raw`` as text, or as received: kept as its UTF-8 text, invalid bytes replaced)."""
         hi, lo = _KEY.unpack_from(_id_bytes(event_id))
         fields = fields if type(fields) is dict else dict(fields)
         text = orjson.dumps(fields)  # raises on values JSON cannot hold, as before
@@ -234,7 +232,6 @@ class EventRows:
                 raw.encode() if isinstance(raw, str) else raw,
             )
         )
-        return text
 
     def append(self, event: Event) -> None:
         """Add one event (see :meth:`add`)."""

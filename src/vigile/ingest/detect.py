@@ -53,10 +53,9 @@ def engine_logsource(event: Event) -> LogSource | None:
     return LogSource(ls.product, ls.category, ls.service)
 
 
-def match_event(ruleset: RuleSet, event: Event, text: bytes | None = None) -> list[Rule]:
-    """The rules matching one normalised event (``text``: ``orjson.dumps`` of its fields,
-    when at hand)."""
-    return ruleset.match(event.fields, engine_logsource(event), text)
+def match_event(ruleset: RuleSet, event: Event) -> list[Rule]:
+    """The rules matching one normalised event."""
+    return ruleset.match(event.fields, engine_logsource(event))
 
 
 def _init(ruleset: RuleSet) -> None:
@@ -74,12 +73,11 @@ _received_micros = functools.lru_cache(maxsize=64)(micros)
 """:func:`micros` of receive times (a request's records share theirs)."""
 
 
-def add_stored(rows: EventRows, tenant_id: int, env: Envelope) -> bytes:
+def add_stored(rows: EventRows, tenant_id: int, env: Envelope) -> None:
     """Add the event store's copy of a spooled event to ``rows`` (plain values: no
-    intermediate :class:`~vigile.events.store.Event` to build and validate per event);
-    returns its fields' JSON text."""
+    intermediate :class:`~vigile.events.store.Event` to build and validate per event)."""
     ev = env.event
-    return rows.add(
+    rows.add(
         tenant_id,
         env.id,
         micros(ev.timestamp),
@@ -179,11 +177,11 @@ def analyse(ruleset: RuleSet, records: Sequence[tuple[int, bytes]]) -> Matched:
     named: dict[int, dict[int, EventAssets]] = {}
     seen_at = out.seen_at
     for tenant_id, env in decoded:
-        text = add_stored(out.rows, tenant_id, env)
+        add_stored(out.rows, tenant_id, env)
         # The assets of the event are those of its evidence (the added id names none).
         assets = flat_event_assets(env.event.fields)
         named.setdefault(tenant_id, {})[id(assets)] = assets  # held: ids stay unique
-        matching = match_event(ruleset, env.event, text)
+        matching = match_event(ruleset, env.event)
         if matching:
             evidence = {**env.event.fields, EVENT_ID_FIELD: env.id}
             ids = [alert_rule_id(rule) for rule in matching]
