@@ -258,9 +258,10 @@ class Spooled:
         return Envelope(self.id, self.receiver, self.received_at, event)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Envelope:
-    """One accepted event, parsed."""
+    """One accepted event, parsed (not frozen, as :class:`Spooled`: one is built per event in
+    the detection processes; read-only by convention)."""
 
     id: str
     receiver: str
