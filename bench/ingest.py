@@ -104,13 +104,14 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (its threads included)."""
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """User and system CPU time of a process so far (its threads included)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        tick = os.sysconf("SC_CLK_TCK")
+        return int(fields[11]) / tick, int(fields[12]) / tick
     except (OSError, IndexError, ValueError):
-        return 0.0
+        return 0.0, 0.0
 
 
 def children(pid: int) -> list[int]:
@@ -205,7 +206,7 @@ class Bench:
             out[f"  child pid {child}"] = rss_mb(child)
         return out
 
-    def cpu(self) -> dict[str, float]:
+    def cpu(self) -> dict[str, tuple[float, float]]:
         """CPU seconds so far of the server, its children and the load generator."""
         assert self.process is not None
         out = {f"server (pid {self.process.pid})": cpu_seconds(self.process.pid)}
@@ -324,10 +325,14 @@ def main() -> None:
         ack_end = time.monotonic()
         during = bench.committed() - base  # processed while the senders were acknowledged
         done = wait_until(lambda: bench.committed() >= base + acked, 900, "processing")
+        bulk_seconds = done - start
         ack_rate = acked / (ack_end - start)
         processed_rate = acked / (done - start)
         mem_load = bench.memory()
-        cpu_load = {k: v - cpu_before.get(k, 0.0) for k, v in bench.cpu().items()}
+        cpu_load = {
+            k: (user - cpu_before.get(k, (0.0, 0.0))[0], system - cpu_before.get(k, (0.0, 0.0))[1])
+            for k, (user, system) in bench.cpu().items()
+        }
         print(f"\nbulk sustained: {acked} events in {ack_end - start:.1f} s")
         print(
             f"  acknowledged:      {ack_rate:10,.0f} events/s  (ack p50 {pct(lat, 0.5) * 1e3:.0f} "
@@ -380,10 +385,17 @@ def main() -> None:
             print(f"  {name}: {mb:.0f} MiB")
         print(f"  load generator (pid {os.getpid()}): {rss_mb(os.getpid()):.0f} MiB")
         print(f"\nCPU of the sustained bulk phase until processed ({acked} events):")
-        for name, seconds_used in cpu_load.items():
-            print(f"  {name}: {seconds_used:.1f} s = {seconds_used / acked * 1e6:.0f} us/event")
-        total_cpu = sum(cpu_load.values())
-        print(f"  all: {total_cpu:.1f} s = {total_cpu / acked * 1e6:.0f} us/event")
+        for name, (user, system) in cpu_load.items():
+            used = user + system
+            print(
+                f"  {name}: {used:.1f} s = {used / acked * 1e6:.0f} us/event "
+                f"(user {user / acked * 1e6:.0f}, system {system / acked * 1e6:.0f})"
+            )
+        total_cpu = sum(user + system for user, system in cpu_load.values())
+        print(
+            f"  all: {total_cpu:.1f} s = {total_cpu / acked * 1e6:.0f} us/event; "
+            f"{total_cpu / bulk_seconds / (os.cpu_count() or 1):.0%} of the cores' time"
+        )
         print(f"\ntotal events stored: {bench.committed()} (committed spool offset)")
         sustained = min(ack_rate, processed_rate)
         ok_rate = sustained >= TARGET_RATE
