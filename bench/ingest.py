@@ -179,6 +179,11 @@ class Bench:
             VIGILE_SYSLOG_PORT=str(self.syslog_port),
             VIGILE_SYSLOG_BINDINGS="127.0.0.1=bench",
         )
+        for setting in self.args.server_env:
+            name, _, value = setting.partition("=")
+            if not name.startswith("VIGILE_"):
+                raise SystemExit(f"--server-env takes VIGILE_ settings, not {name!r}")
+            env[name] = value
         log = (self.tmp / "serve.log").open("wb")
         vigile = str(Path(sys.executable).parent / "vigile")
         self.process = subprocess.Popen(
@@ -291,6 +296,13 @@ def main() -> None:
     parser.add_argument("--senders", type=int, default=4, help="concurrent bulk clients")
     parser.add_argument("--batch", type=int, default=1000, help="events per bulk request")
     parser.add_argument("--processes", type=int, default=2, help="detection processes")
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a VIGILE_ setting for the server (repeatable), e.g. VIGILE_WORKER_BATCH=10000",
+    )
     parser.add_argument("--dir", default=None, help="where the temporary data dir goes")
     parser.add_argument("--keep", action="store_true", help="keep the data dir")
     args = parser.parse_args()
