@@ -1,0 +1,88 @@
+"""HEC bodies: the one-value-per-line fast path reads what the general decoder reads."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vigile.ingest import hec
+
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()  # beyond 64 bits too
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text()
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+_GAPS = st.sampled_from([b"\n", b"\r\n", b"\n\n", b" \n\t", b"\n  \n"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_VALUES, _GAPS), max_size=6), st.data())
+def test_one_value_per_line_reads_as_the_general_decoder(
+    lines: list[tuple[Any, bytes]], data: st.DataObject
+) -> None:
+    lines_ascii = [(value, data.draw(st.booleans())) for value, _ in lines]
+    # The stdlib writes what orjson cannot (integers beyond 64 bits); either reads it back.
+    texts = [json.dumps(value, ensure_ascii=ascii).encode() for value, ascii in lines_ascii]
+    body = b"".join(text + gap for text, (_, gap) in zip(texts, lines, strict=True))
+    values, rest = hec.split_objects(body)
+    assert (values, rest) == hec.split_concatenated(body)
+    assert rest is None and values == [value for value, _ in lines]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"event":"a"}{"event":"b"}\n{"event":"c"}',  # two objects on a line
+        b'{\n  "event": "a"\n}\n{"event":"b"}',  # an object over several lines
+        b'{"event":"a"}\n{"event": NaN}\n',  # NaN: the stdlib reads it, orjson does not
+        b'{"event":"a"}\n{"event":123456789012345678901234567890}',  # beyond 64 bits
+        b'{"event":-9223372036854775809}\n',  # just beyond: orjson reads a float
+        b'{"event":"a","event":"b"}\n{"event":"c"}',  # duplicate keys: the last wins
+        b'{"event":"\\ud800"}\n',  # a lone surrogate
+        b'{"event":"caf\xe9"}\n{"event":"b"}',  # invalid UTF-8 (replaced by the stdlib path)
+        b'{"event":"a"}\n{"event":"b"',  # a truncated last object: a remainder
+        b'{"event":"a"}\r{"event":"b"}',  # CR alone is not a line break
+        b'{"event":"a"}\n\x0c{"event":"b"}\n',  # not JSON whitespace
+        b"",
+        b" \n\r\n",
+    ],
+)
+def test_other_bodies_are_read_by_the_general_decoder(body: bytes) -> None:
+    assert hec.split_objects(body) == hec.split_concatenated(body)
+
+
+def test_the_general_decoder_still_reads_what_the_fast_path_refuses() -> None:
+    values, rest = hec.split_objects(b'{"event":"a"}{"event":NaN}\n{"event":"c"}')
+    assert rest is None
+    assert [v["event"] for v in values[::2]] == ["a", "c"]
+    assert json.dumps(values[1]) == '{"event": NaN}'
+
+
+def test_decoded_events_are_the_same_either_way() -> None:
+    lines = [
+        {"event": {"EventID": 4688, "Channel": "Security"}, "time": 1732600000.5, "host": "h"},
+        {"event": "plain text", "sourcetype": "syslog", "fields": {"site": "paris"}},
+        {"event": ""},  # blank: a problem, not an event
+        ["not", "an", "object"],
+    ]
+    body = b"\n".join(orjson.dumps(line) for line in lines)
+    fast = hec.decode_events(body)
+    # The same objects with no line breaks take the general decoder.
+    slow = hec.decode_events(b"".join(orjson.dumps(line) for line in lines))
+    assert fast.problems == slow.problems and fast.raws == slow.raws
+    assert fast.indexes == slow.indexes
+    assert [i and (i.raw, i.source_type, i.time, i.host, i.extra) for i in fast.items] == [
+        i and (i.raw, i.source_type, i.time, i.host, i.extra) for i in slow.items
+    ]
