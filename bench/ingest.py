@@ -8,7 +8,8 @@ records (replicated with a sequence number, so every copy has its own content-ha
    request returns once its events are fsync'd in the spool (durable acks);
 2. the same events until all are detected and stored (the worker's committed spool offset);
 3. half rate: paced ``_bulk`` requests at half the processed rate, ack latency p50/p99;
-4. syslog over TCP (octet-counted), acknowledged by TCP back-pressure, until processed;
+4. HEC ``/services/collector/event`` the same way as 1-2, for half as long;
+5. syslog over TCP (octet-counted), acknowledged by TCP back-pressure, until processed;
 
 and prints events/s acknowledged and fully processed, ack latencies, memory (RSS) of each
 process, and PASS/FAIL against the targets (≥ 20,000 events/s sustained on bulk; ack p99
@@ -261,6 +262,27 @@ def send_bulk(
     return sent, latencies
 
 
+def send_hec(
+    url: str, secret: str, copies: Copies, batch: int, until: float
+) -> tuple[int, list[float]]:
+    """Closed loop of HEC ``/services/collector/event`` requests (one event object per line,
+    source type ``_json``: sniffed) until ``until``; returns (events acknowledged, latencies)."""
+    sent, latencies = 0, list[float]()
+    headers = {"Authorization": f"Splunk {secret}"}
+    with httpx.Client(base_url=url, timeout=60, headers=headers) as http:
+        while time.monotonic() < until:
+            body = b"\n".join(
+                b'{"sourcetype":"_json","event":' + e + b"}" for e in copies.take(batch)
+            )
+            t0 = time.monotonic()
+            answer = http.post("/services/collector/event", content=body)
+            latencies.append(time.monotonic() - t0)
+            if answer.status_code != 200 or orjson.loads(answer.content).get("code") != 0:
+                raise SystemExit(f"HEC refused: {answer.status_code} {answer.text[:300]}")
+            sent += batch
+    return sent, latencies
+
+
 def run_senders(n: int, work: Callable[[], tuple[int, list[float]]]) -> tuple[int, list[float]]:
     results: list[tuple[int, list[float]]] = []
     threads = [threading.Thread(target=lambda: results.append(work())) for _ in range(n)]
@@ -382,6 +404,24 @@ def main() -> None:
         print(
             f"  ack latency: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(half_lat) * 1e3:.1f} ms"
         )
+
+        base = bench.committed()
+        start = time.monotonic()
+        hec_acked, hec_lat = run_senders(
+            args.senders,
+            lambda: send_hec(bench.url, secret, copies, args.batch, start + seconds / 2),
+        )
+        hec_end = time.monotonic()
+        done = wait_until(lambda: bench.committed() >= base + hec_acked, 900, "HEC processing")
+        print(
+            f"\nHEC /services/collector/event sustained: {hec_acked} events in "
+            f"{hec_end - start:.1f} s"
+        )
+        print(
+            f"  acknowledged:      {hec_acked / (hec_end - start):10,.0f} events/s  (p99 "
+            f"{pct(hec_lat, 0.99) * 1e3:.0f} ms per {args.batch}-event request)"
+        )
+        print(f"  fully processed:   {hec_acked / (done - start):10,.0f} events/s")
 
         count = 20_000 if args.quick else 200_000
         base = bench.committed()
