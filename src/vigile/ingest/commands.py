@@ -16,7 +16,7 @@ from vigile.config import get_settings
 from vigile.db import make_engine, make_sessionmaker, transaction, utcnow
 from vigile.events.duckdb_store import DuckDbEventStore
 from vigile.ingest import files, service
-from vigile.ingest.gc_tuning import tune_collector
+from vigile.ingest.gc_tuning import tune_pipeline_process
 from vigile.ingest.intake import Incoming
 from vigile.ingest.parsers.model import ParseError
 from vigile.ingest.pipeline import build_worker
@@ -106,7 +106,7 @@ def worker_command(
     stop = threading.Event()
     try:
         worker = build_worker(settings, spool, store, make_sessionmaker(engine), utcnow)
-        tune_collector()
+        tune_pipeline_process()
         report = worker.detector.ruleset.report
         console.print(f"worker: {report.compiled} rules, {worker.detector.processes} process(es)")
         if drain:

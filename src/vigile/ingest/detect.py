@@ -36,7 +36,7 @@ from vigile.detection.engine import LogSource, RuleSet
 from vigile.detection.model import Rule
 from vigile.events.store import EventRows, micros
 from vigile.ingest.envelope import MAGIC, Envelope, Spooled
-from vigile.ingest.gc_tuning import tune_allocator, tune_collector
+from vigile.ingest.gc_tuning import tune_pipeline_process
 from vigile.ingest.parsers.model import Event, ParseError
 from vigile.sources.tracker import Key, Seen, aggregate
 
@@ -62,8 +62,7 @@ def _init(ruleset: RuleSet) -> None:
     global _RULESET
     _RULESET = ruleset
     ruleset.prepare()
-    tune_collector()
-    tune_allocator()
+    tune_pipeline_process()
 
 
 Assets = dict[int, set[Observation]]

@@ -55,3 +55,10 @@ def tune_allocator() -> bool:
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     return all(mallopt(param, value) == 1 for param, value in ALLOCATOR_SETTINGS.items())
+
+
+def tune_pipeline_process() -> None:
+    """Both tunings, for a pipeline process once it is built: `vigile serve`'s and `vigile
+    worker`'s, and each detection process (`vigile scan` workers take only the collector's)."""
+    tune_collector()
+    tune_allocator()

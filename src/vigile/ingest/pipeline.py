@@ -21,7 +21,7 @@ from vigile.config import Settings
 from vigile.detection.engine import RuleSet
 from vigile.events.store import EventStore
 from vigile.ingest.detect import Detector
-from vigile.ingest.gc_tuning import tune_allocator, tune_collector
+from vigile.ingest.gc_tuning import tune_pipeline_process
 from vigile.ingest.observers import batch_observer
 from vigile.ingest.runtime import IngestRuntime
 from vigile.ingest.worker import Worker
@@ -97,8 +97,7 @@ class PipelineThread:
             self.worker = self._build()
         finally:
             self.ready.set()
-        tune_collector()
-        tune_allocator()
+        tune_pipeline_process()
         self.worker.run(self._stop)
 
     def stop(self, timeout: float = 10.0) -> None:
