@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -11,6 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vigile.ingest import hec
+from vigile.ingest.intake import parse_batch
+from vigile.ingest.parsers import jsonlog
+
+_NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 _SCALARS = (
     st.none()
@@ -86,3 +91,71 @@ def test_decoded_events_are_the_same_either_way() -> None:
     assert [i and (i.raw, i.source_type, i.time, i.host, i.extra) for i in fast.items] == [
         i and (i.raw, i.source_type, i.time, i.host, i.extra) for i in slow.items
     ]
+
+
+_EVENTS = [
+    {"Event": {"System": {"Channel": "Security", "EventID": 4688}, "EventData": {"A": 1}}},
+    {"Event": {"System": "not an object"}},  # JSON, not EVTX
+    {"Channel": "Security", "EventID": 4624},  # flat EVTX
+    {"event_type": "alert", "src_ip": "10.0.0.1"},  # Suricata EVE
+    {"event_type": 3, "src_ip": "10.0.0.1"},  # not EVE: event_type is no string
+    {"rule": {"id": "5710"}, "agent": {"name": "web1"}},  # Wazuh
+    {"message": "generic"},
+    {"nested": {"deep": [{"x": None}]}},
+]
+_SOURCE_TYPES = [None, "evtx", "suricata", "wazuh", "json", "syslog"]
+
+
+@pytest.mark.parametrize("source_type", _SOURCE_TYPES)
+def test_admission_reads_the_decoded_event_as_it_reads_its_text(
+    source_type: str | None,
+) -> None:
+    """HEC hands admission the object it wrote ``raw`` from: the outcome (source type, or
+    rejection and its reason) is the one of decoding ``raw``, for every shape."""
+    lines = [{"event": event, "sourcetype": source_type} for event in _EVENTS]
+    lines.append({"event": {"v": float("nan")}})  # the stdlib reads NaN; orjson writes null
+    body = b"\n".join(json.dumps(line).encode() for line in lines)
+    items = [item for item in hec.decode_events(body).items if item is not None]
+    assert len(items) == len(lines)
+    assert all(item.decoded is not None for item in items)
+    with_object = parse_batch(items, receiver="hec", received_at=_NOW)
+    for item in items:
+        item.decoded = None
+    from_text = parse_batch(items, receiver="hec", received_at=_NOW)
+    assert [(s.source_type, s.raw, s.id) for s in with_object.accepted] == [
+        (s.source_type, s.raw, s.id) for s in from_text.accepted
+    ]
+    assert with_object.positions == from_text.positions
+    assert [(r.index, r.reason) for r in with_object.rejected] == [
+        (r.index, r.reason) for r in from_text.rejected
+    ]
+
+
+def test_admission_does_not_decode_a_hec_event_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    items = hec.decode_events(b'{"event":{"Channel":"Security","EventID":4688}}\n').items
+    assert items[0] is not None and items[0].decoded is not None
+
+    def refuse(raw: bytes) -> dict[str, Any]:
+        raise AssertionError("decoded again")
+
+    monkeypatch.setattr(jsonlog, "load_object", refuse)
+    intake = parse_batch([items[0]], receiver="hec", received_at=_NOW)
+    assert [s.source_type for s in intake.accepted] == ["evtx"]
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        "plain text",  # a string event is its own raw text
+        [1, 2],
+        123456789012345678901234567890,  # beyond 64 bits: the stdlib writes it
+    ],
+)
+def test_only_objects_orjson_wrote_carry_their_decoded_form(event: Any) -> None:
+    body = json.dumps({"event": event}).encode()
+    (item,) = hec.decode_events(body).items
+    assert item is not None and item.decoded is None
+    nested = json.dumps({"event": {"big": event}}).encode()
+    (item,) = hec.decode_events(nested).items
+    assert item is not None
+    assert (item.decoded is None) == isinstance(event, int)  # orjson refuses > 64-bit ints

@@ -157,8 +157,17 @@ def _source_type(name: Any) -> str | None:
 def to_incoming(obj: dict[str, Any], default_source_type: str | None) -> Incoming:
     """One HEC event object as a record (``event`` must be present and non-empty)."""
     event = obj["event"]
-    # A lone surrogate (a "\\ud800" escape) is kept as that escape, not a crash.
-    raw = event.encode("utf-8", "backslashreplace") if isinstance(event, str) else _json(event)
+    decoded: dict[str, Any] | None = None
+    if isinstance(event, str):  # a lone surrogate ("\\ud800") is kept as that escape
+        raw = event.encode("utf-8", "backslashreplace")
+    elif type(event) is dict:
+        try:
+            raw = orjson.dumps(event)
+            decoded = event  # raw is its JSON text: admission need not decode raw again
+        except TypeError:  # orjson.JSONEncodeError: see _json
+            raw = _json(event)
+    else:
+        raw = _json(event)
     extra: dict[str, Any] = {}
     fields = obj.get("fields")
     if isinstance(fields, dict):
@@ -174,6 +183,7 @@ def to_incoming(obj: dict[str, Any], default_source_type: str | None) -> Incomin
         time=_time(obj.get("time")),
         host=host if isinstance(host, str) and host else None,
         extra=extra,
+        decoded=decoded,
     )
 
 

@@ -122,6 +122,7 @@ def admit(
     options: ParseOptions | None = None,
     *,
     explicit: str | None = None,
+    decoded: dict[str, Any] | None = None,
 ) -> str:
     """Check a record as far as a receiver must before acknowledging it, and return the
     registered source type that :func:`parse` will apply to it (never ``auto``).
@@ -132,6 +133,9 @@ def admit(
     parsing being their only check. Raises :class:`ParseError` as :func:`parse` would; a
     record admitted here can still fail :func:`parse` in rare cases (an EVTX record whose
     nested ``System`` names no channel or event id), which the pipeline quarantines.
+
+    ``decoded``: the object that ``raw`` is orjson's JSON text of, when the receiver holds
+    it: the shape is read from it instead of decoding ``raw`` again.
     """
     chosen = canonical(explicit) if explicit else AUTO
     if chosen == AUTO and source_type:
@@ -140,11 +144,11 @@ def admit(
         if not raw.lstrip(b" \t\r\n").startswith(b"{"):
             chosen = text_shape(raw)
         else:
-            return json_shape(jsonlog.load_object(raw))
+            return json_shape(jsonlog.load_object(raw) if decoded is None else decoded)
     options = options or ParseOptions()
     precheck = _PRECHECK.get(chosen)
     if precheck is not None:
-        precheck(jsonlog.load_object(raw))
+        precheck(jsonlog.load_object(raw) if decoded is None else decoded)
     else:
         PARSERS[chosen](raw, options)
     return chosen
