@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -36,6 +37,7 @@ from vigile.ingest.envelope import MAGIC, Envelope, Spooled
 from vigile.ingest.intake import Incoming, parse_batch
 from vigile.ingest.models import QuarantinedRecord
 from vigile.ingest.observers import batch_observer
+from vigile.ingest.parsers.evtx import NOT_WINDOWS, TOO_DEEP
 from vigile.ingest.parsers.model import Event, ParseError, ParseOptions
 from vigile.ingest.parsers.registry import AUTO, PARSERS, admit, parse
 from vigile.ingest.runtime import open_spool
@@ -80,6 +82,8 @@ def _agree(raw: bytes, source_type: str) -> None:
     admitted_ok, admitted = _outcome(lambda: admit(raw, source_type, OPTS))
     if parsed_ok:
         assert admitted_ok, f"refused at the door ({admitted}) but parsable"
+    elif parsed != TOO_DEEP:  # the one refusal left to the pipeline (see admission_check)
+        assert not admitted_ok, f"admitted, but parsing refuses it: {parsed}"
     if not admitted_ok:
         assert admitted == parsed  # the same reason as parsing gives
         return
@@ -149,6 +153,36 @@ def test_first_layout_envelopes_are_still_read() -> None:
 
 
 UNNAMED_WINDOWS = {"Event": {"System": {"Computer": "ws1"}, "EventData": {"x": "1"}}}
+# Nested deeper than flattening recurses: only a walk of the whole record would tell.
+TOO_DEEP_WINDOWS = (
+    b'{"Event":{"System":{"Channel":"Security","EventID":4688},"UserData":'
+    + b'{"a":' * 1000
+    + b"1"
+    + b"}" * 1000
+    + b"}}"
+)
+
+
+@pytest.mark.parametrize("source_type", ["evtx", None])
+def test_a_nested_windows_event_naming_no_channel_nor_id_is_refused_at_the_door(
+    settings: Settings, clock: Callable[[], datetime], source_type: str | None
+) -> None:
+    world = build_world(settings, clock)
+    app = create_app(settings, clock=clock)
+    bad = orjson.dumps(UNNAMED_WINDOWS)
+    named = {"Event": {"System": {"Computer": "ws1"}, "EventData": {"Channel": "Security"}}}
+    query = f"?source_type={source_type}" if source_type else ""
+    with TestClient(app) as client:
+        body = b"\n".join([orjson.dumps(sysmon(1)), bad, orjson.dumps(named), b""])
+        response = client.post(
+            f"/api/v1/ingest{query}", content=body, headers=world.headers["ingest-alpha"]
+        )
+        assert response.status_code == 200, response.text
+        answer = response.json()
+        # The payload's Channel is one once flattened: that record is accepted.
+        assert answer["accepted"] == 2
+        assert [(r["line"], r["reason"]) for r in answer["rejected"]] == [(2, NOT_WINDOWS)]
+    app.state.engine.dispose()
 
 
 def test_admitted_records_that_cannot_be_parsed_are_quarantined_by_the_pipeline(
@@ -156,14 +190,14 @@ def test_admitted_records_that_cannot_be_parsed_are_quarantined_by_the_pipeline(
 ) -> None:
     world = build_world(settings, clock)
     app = create_app(settings, clock=clock)
-    bad = orjson.dumps(UNNAMED_WINDOWS)
+    bad = TOO_DEEP_WINDOWS
     with TestClient(app) as client:
         body = orjson.dumps(sysmon(1)) + b"\n" + bad + b"\n" + orjson.dumps(sysmon(2)) + b"\n"
         response = client.post(
             "/api/v1/ingest?source_type=evtx", content=body, headers=world.headers["ingest-alpha"]
         )
         assert response.status_code == 200, response.text
-        # The door only sees a nested Windows event; its System names no channel or id.
+        # The door does not walk the whole record: it names a channel and an id.
         assert response.json()["accepted"] == 3
     app.state.engine.dispose()
     engine = make_engine(settings.effective_database_url)
@@ -184,8 +218,8 @@ def test_admitted_records_that_cannot_be_parsed_are_quarantined_by_the_pipeline(
         rows = list(session.scalars(select(QuarantinedRecord)))
     assert len(rows) == 1
     assert rows[0].tenant_id == world.tenant_ids["alpha"]
-    assert rows[0].reason == "not a Windows event: no Channel or EventID"
-    assert orjson.loads(rows[0].raw) == UNNAMED_WINDOWS and rows[0].source_type == "evtx"
+    assert rows[0].reason == TOO_DEEP
+    assert rows[0].raw.encode() == TOO_DEEP_WINDOWS and rows[0].source_type == "evtx"
     spool.close()
     store.close()
     engine.dispose()

@@ -18,6 +18,7 @@ from vigile.ingest.parsers.jsonlog import json_time, load_object
 from vigile.ingest.parsers.model import Event, ParseError, ParseOptions, finish
 
 NOT_WINDOWS = "not a Windows event: no Channel or EventID"
+TOO_DEEP = "EVTX record nested too deeply"
 
 
 def precheck(obj: dict[str, Any]) -> None:
@@ -27,13 +28,38 @@ def precheck(obj: dict[str, Any]) -> None:
         raise ParseError(NOT_WINDOWS)
 
 
+def admission_check(obj: dict[str, Any]) -> None:
+    """Refuse what :func:`from_object` refuses, at the receiver (so the sender is told): a
+    nested event whose flattened fields name no ``Channel`` nor ``EventID``.
+
+    Flattening keeps ``System``'s ``EventID`` key and its plain ``Channel``, so the usual
+    record is known good from two look-ups; only the others are flattened here. One refusal
+    is left to the pipeline (quarantined there): ``UserData`` nested deeper than the
+    flattening's recursion allows, which only a full walk of the record would find."""
+    precheck(obj)
+    root = obj.get("Event")
+    if not isinstance(root, dict):
+        return
+    system = root.get("System")
+    if isinstance(system, dict) and (
+        "EventID" in system or ("Channel" in system and not isinstance(system["Channel"], dict))
+    ):
+        return
+    try:
+        fields = flatten_event(obj)
+    except RecursionError:
+        raise ParseError(TOO_DEEP) from None
+    if "Channel" not in fields and "EventID" not in fields:
+        raise ParseError(NOT_WINDOWS)
+
+
 def from_object(obj: dict[str, Any], raw: bytes, options: ParseOptions) -> Event:
     """Normalise a decoded EVTX record (nested or flat)."""
     precheck(obj)
     try:
         fields = flatten_event(obj)
     except RecursionError:  # UserData is walked recursively; orjson allows depth 1024
-        raise ParseError("EVTX record nested too deeply") from None
+        raise ParseError(TOO_DEEP) from None
     if "Channel" not in fields and "EventID" not in fields:
         raise ParseError(NOT_WINDOWS)
     return finish(

@@ -54,7 +54,7 @@ ALIASES: Mapping[str, str] = MappingProxyType(
 )
 _PRECHECK: Mapping[str, Callable[[dict[str, Any]], None]] = MappingProxyType(
     {
-        "evtx": evtx.precheck,
+        "evtx": evtx.admission_check,
         "suricata": suricata.precheck,
         "wazuh": wazuh.precheck,
         "json": lambda obj: None,
@@ -131,8 +131,9 @@ def admit(
     source type needs, but not normalised: that work is left to the pipeline's detection
     processes, off the receivers' path. Text records (syslog, CEF, LEEF) are parsed in full,
     parsing being their only check. Raises :class:`ParseError` as :func:`parse` would; a
-    record admitted here can still fail :func:`parse` in rare cases (an EVTX record whose
-    nested ``System`` names no channel or event id), which the pipeline quarantines.
+    record admitted here can still fail :func:`parse` in one case (an EVTX record nested
+    deeper than flattening allows, see :func:`evtx.admission_check`), which the pipeline
+    quarantines.
 
     ``decoded``: the object that ``raw`` is orjson's JSON text of, when the receiver holds
     it: the shape is read from it instead of decoding ``raw`` again.
@@ -144,7 +145,10 @@ def admit(
         if not raw.lstrip(b" \t\r\n").startswith(b"{"):
             chosen = text_shape(raw)
         else:
-            return json_shape(jsonlog.load_object(raw) if decoded is None else decoded)
+            obj = jsonlog.load_object(raw) if decoded is None else decoded
+            shape = json_shape(obj)
+            _PRECHECK[shape](obj)  # e.g. a nested Windows event naming no channel nor id
+            return shape
     options = options or ParseOptions()
     precheck = _PRECHECK.get(chosen)
     if precheck is not None:
