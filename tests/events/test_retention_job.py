@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -211,3 +213,31 @@ def test_a_dry_run_without_a_store_creates_none(settings: Settings) -> None:
     assert [row[0] for row in table_rows(dry.output)] == ["alpha", "beta"]
     assert "0 events would be deleted" in dry.output
     assert not default_path(settings).exists()
+
+
+@pytest.mark.usefixtures("cli_env", "world")
+def test_purge_by_hand_while_the_server_holds_the_store_says_what_to_do(
+    settings: Settings,
+) -> None:
+    path = default_path(settings)
+    DuckDbEventStore(path).close()
+    holder = subprocess.Popen(  # another process holds the store read-write, as serve does
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', "
+            "flush=True); time.sleep(60)",
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        refused = CliRunner().invoke(cli, ["events", "purge"])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert refused.exit_code == 1
+    assert "cannot open the event store" in refused.output
+    assert "POST /api/v1/events/purge" in refused.output

@@ -11,10 +11,14 @@ from rich.table import Table
 from vigile.cli_support import cli_errors, console, operator
 from vigile.config import get_settings
 from vigile.db import make_engine, make_sessionmaker, utcnow
-from vigile.events.duckdb_store import DuckDbEventStore, default_path
+from vigile.events.duckdb_store import DuckDbEventStore, EventStoreUnavailable, default_path
 from vigile.events.retention_job import RetentionJob
 
 app = typer.Typer(help="The event store.", no_args_is_help=True)
+_SERVED = (
+    "If `vigile serve` runs, it holds the store (and purges it hourly): ask it with "
+    "POST /api/v1/events/purge (administrators; ?dry_run=true to count)."
+)
 
 
 @app.command("purge")
@@ -26,7 +30,8 @@ def purge(
 ) -> None:
     """Delete every tenant's events past its retention (what `vigile serve` does hourly).
 
-    The store has one writer: run it while `vigile serve` is stopped.
+    The store has one writer: run it while `vigile serve` is stopped; while it runs, an
+    administrator asks it with `POST /api/v1/events/purge` (`?dry_run=true` to count).
     """
     settings = get_settings()
     engine = make_engine(settings.effective_database_url)
@@ -35,7 +40,10 @@ def purge(
             if dry_run and not default_path(settings).exists():
                 store = DuckDbEventStore()  # nothing stored yet: an empty one, not a new file
             else:  # a dry run only reads
-                store = DuckDbEventStore.open(settings, read_only=dry_run)
+                try:
+                    store = DuckDbEventStore.open(settings, read_only=dry_run)
+                except EventStoreUnavailable as exc:
+                    raise EventStoreUnavailable(f"{exc}\n{_SERVED}") from exc
             try:
                 job = RetentionJob(
                     make_sessionmaker(engine),

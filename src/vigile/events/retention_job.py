@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -61,12 +62,21 @@ class RetentionJob:
         self.default_days = default_days
         self.scope = scope
 
-    def plan(self, now: datetime) -> list[TenantRetention]:
+    @contextmanager
+    def _session(self, given: Session | None) -> Iterator[Session]:
+        """``given`` (the caller's transaction, e.g. an API request's), else one of its own."""
+        if given is not None:
+            yield given
+            return
+        with transaction(self.sessions) as session:
+            yield session
+
+    def plan(self, now: datetime, session: Session | None = None) -> list[TenantRetention]:
         """Every tenant's retention at ``now`` (its own days, or the default), by slug."""
         self.scope.require_admin()
         now = now.astimezone(UTC)
         plan: list[TenantRetention] = []
-        with transaction(self.sessions) as session:
+        with self._session(session) as session:
             total = 1
             while len(plan) < total:
                 page = PageRequest(_TENANT_PAGE, len(plan))
@@ -92,9 +102,11 @@ class RetentionJob:
             for p in plan
         }
 
-    def purge(self, plan: list[TenantRetention], now: datetime) -> dict[int, int]:
-        """Apply ``plan`` (computed at ``now``): delete, log and audit. Events deleted per
-        tenant (0 for those that lost none)."""
+    def purge(
+        self, plan: list[TenantRetention], now: datetime, session: Session | None = None
+    ) -> dict[int, int]:
+        """Apply ``plan`` (computed at ``now``): delete, log and audit (in ``session`` if
+        given). Events deleted per tenant (0 for those that lost none)."""
         deleted = apply_retention(
             self.store,
             self.scope,
@@ -103,7 +115,7 @@ class RetentionJob:
             overrides={p.tenant_id: p.days for p in plan},
             default_days=self.default_days,
         )
-        self._record([p for p in plan if deleted.get(p.tenant_id)], deleted, now)
+        self._record([p for p in plan if deleted.get(p.tenant_id)], deleted, now, session)
         return deleted
 
     def run_once(self, now: datetime | None = None) -> dict[int, int]:
@@ -112,7 +124,11 @@ class RetentionJob:
         return self.purge(self.plan(now), now)
 
     def _record(
-        self, purged: list[TenantRetention], deleted: Mapping[int, int], now: datetime
+        self,
+        purged: list[TenantRetention],
+        deleted: Mapping[int, int],
+        now: datetime,
+        session: Session | None,
     ) -> None:
         for p in purged:
             log.info(
@@ -124,7 +140,7 @@ class RetentionJob:
             )
         if not purged:
             return
-        with transaction(self.sessions) as session:
+        with self._session(session) as session:
             for p in purged:
                 audit.record(
                     session,

@@ -1,4 +1,5 @@
-"""HTTP routes of the events slice: search stored events, show one (with its integrity)."""
+"""HTTP routes of the events slice: search stored events, show one (with its integrity), run
+the retention now."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import Field
 
 from vigile.events import service
-from vigile.events.schemas import EventOut
+from vigile.events.retention_job import RetentionJob
+from vigile.events.schemas import EventOut, RetentionRunOut, RetentionTenantOut
 from vigile.events.store import Cursor, EventStore
 from vigile.tenants.service import slugs_by_id
-from vigile.web.deps import ClockDep, PageDep, ScopeDep, SessionDep
+from vigile.web.deps import ClockDep, PageDep, ScopeDep, SessionDep, SettingsDep
 from vigile.web.pages import Page
 
 router = APIRouter(prefix="/events", tags=["events"])
@@ -87,6 +89,43 @@ def search_events(
         offset=page.offset,
         next=Cursor.of(result.items[-1]).encode() if full else None,
     )
+
+
+@router.post("/purge", summary="Delete the events past each tenant's retention, now (admins)")
+def purge_events(
+    request: Request,
+    store: StoreDep,
+    session: SessionDep,
+    scope: ScopeDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    dry_run: Annotated[bool, Query(description="Count what would go; delete nothing.")] = False,
+) -> RetentionRunOut:
+    """The hourly retention pass of `vigile serve`, on demand (after shortening a tenant's
+    retention, say), over the caller's tenants; audited in the caller's name. `vigile events
+    purge` does the same while the server is stopped (the store has one writer)."""
+    scope.require_admin()
+    job = RetentionJob(
+        request.app.state.sessions,
+        store,
+        clock,
+        default_days=settings.event_retention_days,
+        scope=scope,
+    )
+    now = clock()
+    plan = job.plan(now, session)  # the request's transaction (it holds the write lock)
+    counts = job.count(plan) if dry_run else job.purge(plan, now, session)
+    tenants = [
+        RetentionTenantOut(
+            tenant=p.slug,
+            retention_days=p.days,
+            tenant_setting=p.own,
+            first_day_kept=p.first_kept,
+            deleted=counts.get(p.tenant_id, 0),
+        )
+        for p in plan
+    ]
+    return RetentionRunOut(dry_run=dry_run, total=sum(counts.values()), tenants=tenants)
 
 
 @router.get("/{event_id}", summary="Show one event, with a check of its content hash")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -36,3 +36,21 @@ class EventOut(BaseModel):
             raw=event.raw,
             intact=verify(event),
         )
+
+
+class RetentionTenantOut(BaseModel):
+    """One tenant's retention as a pass applied it (or would, in a dry run)."""
+
+    tenant: str
+    retention_days: int
+    tenant_setting: bool = Field(description="Its own retention (else the platform default).")
+    first_day_kept: date = Field(description="Events of earlier days (UTC) go.")
+    deleted: int = Field(description="Events deleted (a dry run: that would be).")
+
+
+class RetentionRunOut(BaseModel):
+    """A retention pass run on demand (what `vigile serve` does hourly)."""
+
+    dry_run: bool
+    total: int
+    tenants: list[RetentionTenantOut]
