@@ -159,3 +159,56 @@ def test_only_objects_orjson_wrote_carry_their_decoded_form(event: Any) -> None:
     (item,) = hec.decode_events(nested).items
     assert item is not None
     assert (item.decoded is None) == isinstance(event, int)  # orjson refuses > 64-bit ints
+
+
+def test_digit_runs_in_strings_keep_the_fast_path() -> None:
+    """Hashes and hex dumps (6 % of the corpus's EVTX events) are strings, not numbers."""
+    lines = [
+        {
+            "event": {
+                "Hashes": "SHA256=750AB5E1F3EB18CC42A4A4C7BAB27753F6B26FB9752AD3861833753091044281"
+            }
+        },
+        {"event": {"Binary": "0000000000000000000000000000000000000000"}},
+        {"event": {"n": 1}},
+    ]
+    body = b"\n".join(orjson.dumps(line) for line in lines)
+    assert hec._split_lines(body) == lines
+
+
+def test_a_line_with_a_big_number_is_read_by_the_stdlib_the_others_by_orjson(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    big = 123456789012345678901234567890
+    lines = [
+        {"event": {"n": 1}},
+        {"event": {"big": big, "list": [-big]}},
+        {"event": "x:" + "9" * 25},
+    ]
+    body = b"\n".join(json.dumps(line).encode() for line in lines)
+    read = hec._split_lines(body)
+    assert read == lines and read is not None and read[1]["event"]["big"] == big  # an int
+    decoded: list[bytes] = []
+    loads = orjson.loads
+
+    def spy(data: bytes) -> Any:
+        decoded.append(data)
+        return loads(data)
+
+    monkeypatch.setattr(hec.orjson, "loads", spy)
+    assert hec._split_lines(body) == lines
+    # The string holding ':' then 25 nines is a false alarm: the stdlib reads it, the same.
+    assert decoded == [json.dumps(lines[0]).encode()]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"event":[1,\n12345678901234567890123]}\n',  # a value over two lines
+        b"[\n  12345678901234567890123\n]",
+        b'{"event":"a"}\n\n  12345678901234567890123\n',  # a top-level number alone on a line
+        b'{"event":1}\n{"event":12345678901234567890123}{"event":2}\n',  # two values on a line
+    ],
+)
+def test_big_numbers_elsewhere_read_as_the_general_decoder_reads_them(body: bytes) -> None:
+    assert hec.split_objects(body) == hec.split_concatenated(body)
