@@ -11,9 +11,11 @@ records (replicated with a sequence number, so every copy has its own content-ha
 4. HEC ``/services/collector/event`` the same way as 1-2, for half as long;
 5. syslog over TCP (octet-counted), acknowledged by TCP back-pressure, until processed;
 
-and prints events/s acknowledged and fully processed, ack latencies, memory (RSS) of each
-process, and PASS/FAIL against the targets (≥ 20,000 events/s sustained on bulk; ack p99
-< 250 ms at half that rate). ``--quick`` runs short phases on fewer records.
+and prints events/s acknowledged and fully processed, ack latencies, memory (RSS) and CPU of
+each process, the machine's speed at the start (one core decoding corpus records: this
+machine's speed drifts by tens of percent, so figures are compared at like speeds), and
+PASS/FAIL against the targets (≥ 20,000 events/s sustained on bulk; ack p99 < 250 ms at half
+that rate). ``--quick`` runs short phases on fewer records.
 
 Usage: ``python bench/ingest.py [--quick] [--seconds S] [--senders N] [--batch B]``
 """
@@ -110,6 +112,18 @@ class Copies:
             add(b"\n")
         return b"".join(parts)
 
+    def hec_body(self, n: int) -> bytes:
+        """A HEC ``/event`` body of the next ``n`` events, one object per line (source type
+        ``_json``: sniffed)."""
+        tails, size = self._tails, len(self._tails)
+        parts: list[bytes] = []
+        add = parts.append
+        for i in self._range(n):
+            add(b'{"sourcetype":"_json","event":{"bench_seq":%d,' % i)
+            add(tails[i % size])
+            add(b"}\n")
+        return b"".join(parts)
+
 
 def bulk_body(events: list[bytes]) -> bytes:
     return b"".join(b'{"create":{}}\n' + e + b"\n" for e in events)
@@ -128,6 +142,20 @@ def bulk_accepted(status: int, answer: bytes) -> bool:
     if _NO_ERRORS.match(answer):
         return True
     return orjson.loads(answer).get("errors") is False
+
+
+def machine_speed(records: list[bytes]) -> float:
+    """Microseconds of one core to decode a corpus record with orjson, best of 5 passes: the
+    same work on every run, so figures of runs on one machine (whose speed drifts by tens of
+    percent) or on two can be set side by side."""
+    sample = records[:2000]
+    best = float("inf")
+    for _ in range(5):
+        start = time.process_time()
+        for record in sample:
+            orjson.loads(record)
+        best = min(best, (time.process_time() - start) / len(sample))
+    return best * 1e6
 
 
 def rss_mb(pid: int) -> float:
@@ -305,9 +333,7 @@ def send_hec(
     headers = {"Authorization": f"Splunk {secret}"}
     with httpx.Client(base_url=url, timeout=60, headers=headers) as http:
         while time.monotonic() < until:
-            body = b"\n".join(
-                b'{"sourcetype":"_json","event":' + e + b"}" for e in copies.take(batch)
-            )
+            body = copies.hec_body(batch)
             t0 = time.monotonic()
             answer = http.post("/services/collector/event", content=body)
             latencies.append(time.monotonic() - t0)
@@ -369,6 +395,8 @@ def main() -> None:
         f"cores: {os.cpu_count()}  corpus EVTX records: {len(records)}  "
         f"senders: {args.senders} x {args.batch}/request  detection processes: {args.processes}"
     )
+    speed = machine_speed(records)
+    print(f"machine speed: {speed:.2f} us to decode a corpus record (lower = faster)")
     bench = Bench(args)
     secret = bench.prepare()
     auth_header = "Basic " + base64.b64encode(f"bench:{secret}".encode()).decode()
