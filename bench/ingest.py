@@ -100,29 +100,27 @@ class Copies:
         tails, size = self._tails, len(self._tails)
         return [b'{"bench_seq":%d,' % i + tails[i % size] for i in self._range(n)]
 
-    def bulk_body(self, n: int) -> bytes:
-        """A ``_bulk`` body of the next ``n`` events (what :func:`bulk_body` of
-        :meth:`take` gives)."""
+    def _body(self, n: int, head: bytes, tail: bytes) -> bytes:
+        """The next ``n`` events, each as ``head % seq``, the record after its brace, ``tail``
+        (one join: the load generator shares the cores with the server)."""
         tails, size = self._tails, len(self._tails)
         parts: list[bytes] = []
         add = parts.append
         for i in self._range(n):
-            add(b'{"create":{}}\n{"bench_seq":%d,' % i)
+            add(head % i)
             add(tails[i % size])
-            add(b"\n")
+            add(tail)
         return b"".join(parts)
+
+    def bulk_body(self, n: int) -> bytes:
+        """A ``_bulk`` body of the next ``n`` events (what :func:`bulk_body` of
+        :meth:`take` gives)."""
+        return self._body(n, b'{"create":{}}\n{"bench_seq":%d,', b"\n")
 
     def hec_body(self, n: int) -> bytes:
         """A HEC ``/event`` body of the next ``n`` events, one object per line (source type
         ``_json``: sniffed)."""
-        tails, size = self._tails, len(self._tails)
-        parts: list[bytes] = []
-        add = parts.append
-        for i in self._range(n):
-            add(b'{"sourcetype":"_json","event":{"bench_seq":%d,' % i)
-            add(tails[i % size])
-            add(b"}\n")
-        return b"".join(parts)
+        return self._body(n, b'{"sourcetype":"_json","event":{"bench_seq":%d,', b"}\n")
 
 
 def bulk_body(events: list[bytes]) -> bytes:
