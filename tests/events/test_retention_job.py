@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,6 +18,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import db_url  # noqa: F401  (both SQL backends here: tenants and audit)
 from tests.events.factory import make_event
+from tests.holders import held_by_another_process
 from vigile.app import create_app
 from vigile.audit.models import AuditEntry
 from vigile.cli import app as cli
@@ -221,23 +220,8 @@ def test_purge_by_hand_while_the_server_holds_the_store_says_what_to_do(
 ) -> None:
     path = default_path(settings)
     DuckDbEventStore(path).close()
-    holder = subprocess.Popen(  # another process holds the store read-write, as serve does
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', "
-            "flush=True); time.sleep(60)",
-            str(path),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    with held_by_another_process("import duckdb; c = duckdb.connect(sys.argv[1])", path):
         refused = CliRunner().invoke(cli, ["events", "purge"])
-    finally:
-        holder.kill()
-        holder.wait()
     assert refused.exit_code == 1
     assert "cannot open the event store" in refused.output
     assert "POST /api/v1/events/purge" in refused.output

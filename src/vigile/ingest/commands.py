@@ -95,7 +95,10 @@ def ingest_command(
 def worker_command(
     drain: Annotated[bool, typer.Option(help="Process what is spooled, then exit.")] = False,
 ) -> None:
-    """Run the pipeline worker alone (spool → detection → event store and alerts)."""
+    """Run the pipeline worker alone (spool → detection → event store and alerts).
+
+    The embedded spool and event store each allow one process: while `vigile serve` runs, its
+    own worker processes the spool (this command then says the spool is held)."""
     settings = get_settings()
     try:
         spool = open_spool(settings)
