@@ -6,13 +6,18 @@ import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
 import orjson
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigile.assets import service as assets
 from vigile.assets.types import Counting
 from vigile.db import make_engine, make_sessionmaker
+from vigile.detection.engine import ruleset_from_yaml
+from vigile.ingest.detect import Unparsable, analyse
 from vigile.ingest.envelope import Envelope
-from vigile.ingest.observers import record_assets
+from vigile.ingest.intake import Incoming, parse_batch
+from vigile.ingest.models import QuarantinedRecord
+from vigile.ingest.observers import quarantine_unparsable, record_assets
 from vigile.ingest.parsers.model import ParseOptions
 from vigile.ingest.parsers.registry import parse
 from vigile.pagination import PageRequest
@@ -75,3 +80,42 @@ def test_batch_assets_are_recorded_per_tenant_and_replays_change_nothing(
     assert "srv-beta" not in names(session, "alpha")
     assert {"srv-beta", "ws01.corp.local"} & names(session, "beta") == {"srv-beta"}
     assert "ws01.corp.local" in names(session, "alpha", monitored=True)
+
+
+def _unparsable(tenant_id: int, raws: list[bytes], at: datetime) -> list[Unparsable]:
+    """What the detection processes report for records that cannot be normalised."""
+    intake = parse_batch(
+        [Incoming(raw) for raw in raws], receiver="bulk", received_at=at, default_source_type="evtx"
+    )
+    assert not intake.rejected  # admitted: the door does not walk the whole record
+    records = [(tenant_id, spooled.encode()) for spooled in intake.accepted]
+    found = analyse(ruleset_from_yaml([]), records).unparsable
+    assert len(found) == len(raws)
+    return found
+
+
+def test_quarantining_a_replayed_batch_adds_nothing(db_url: str, session: Session) -> None:
+    alpha = tenants.create_tenant(session, OP, TenantCreate(slug="alpha", name="A")).id
+    beta = tenants.create_tenant(session, OP, TenantCreate(slug="beta", name="B")).id
+    session.commit()
+    deep = b'{"Event":{"System":{"Channel":"Security","EventID":1},"UserData":%s1%s}}' % (
+        b'{"a":' * 1000,
+        b"}" * 1000,
+    )
+    other = deep.replace(b'"EventID":1', b'"EventID":2')
+    engine = make_engine(db_url)
+    sessions = make_sessionmaker(engine)
+    batch = _unparsable(alpha, [deep, deep, other], NOW)  # the same record twice in a request
+    quarantine_unparsable(sessions, batch)
+    quarantine_unparsable(sessions, batch)  # replayed after a crash, before the offset commit
+    quarantine_unparsable(sessions, _unparsable(alpha, [deep], NOW + timedelta(seconds=1)))
+    quarantine_unparsable(sessions, _unparsable(beta, [deep], NOW))
+    with sessions() as check:
+        rows = check.execute(
+            select(QuarantinedRecord.tenant_id, QuarantinedRecord.received_at)
+        ).all()
+    engine.dispose()
+    # Two records of alpha's request, the same one received again later, and beta's.
+    assert sorted((tenant, at.astimezone(UTC)) for tenant, at in rows) == sorted(
+        [(alpha, NOW), (alpha, NOW), (alpha, NOW + timedelta(seconds=1)), (beta, NOW)]
+    )

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from vigile.assets.discovery import observations_from_events
@@ -19,7 +20,8 @@ from vigile.db import transaction
 from vigile.ingest.detect import Matched, Unparsable
 from vigile.ingest.envelope import Envelope
 from vigile.ingest.intake import Rejection
-from vigile.ingest.service import quarantine
+from vigile.ingest.models import QuarantinedRecord
+from vigile.ingest.service import kept_text, quarantine
 from vigile.sources.tracker import Key, Seen, record
 
 log = logging.getLogger(__name__)
@@ -80,12 +82,27 @@ PIPELINE_PRINCIPAL = "system:pipeline"
 
 def quarantine_unparsable(sessions: sessionmaker[Session], found: Sequence[Unparsable]) -> None:
     """Quarantine the records admitted by a receiver that the pipeline could not normalise,
-    with the reason, as a receiver quarantines what it rejects (same table, same views)."""
+    with the reason, as a receiver quarantines what it rejects (same table, same views).
+
+    Idempotent, as the event store is: a batch replayed after a crash (observed, then killed
+    before its offset was committed) or the same record received twice in one request finds
+    its entry (same tenant, receive time, receiver, reason and kept text) and adds none."""
     if not found:
         return
     with transaction(sessions) as session:
+        known = _quarantined(session, found)
         for item in found:
             spooled = item.record
+            key = (
+                item.tenant_id,
+                spooled.received_at,
+                spooled.receiver,
+                item.reason[:500],
+                kept_text(spooled.raw),
+            )
+            if key in known:
+                continue
+            known.add(key)
             quarantine(
                 session,
                 item.tenant_id,
@@ -94,6 +111,24 @@ def quarantine_unparsable(sessions: sessionmaker[Session], found: Sequence[Unpar
                 at=spooled.received_at,
                 who=PIPELINE_PRINCIPAL,
             )
+
+
+_Quarantined = tuple[int, datetime, str, str, str]
+
+
+def _quarantined(session: Session, found: Sequence[Unparsable]) -> set[_Quarantined]:
+    """The pipeline's entries already kept for the receive times of ``found`` (per tenant
+    and time: the quarantine's index)."""
+    q = QuarantinedRecord
+    known: set[_Quarantined] = set()
+    for tenant_id, at in sorted({(u.tenant_id, u.record.received_at) for u in found}):
+        rows = session.execute(
+            select(q.receiver, q.reason, q.raw).where(
+                q.tenant_id == tenant_id, q.received_at == at, q.credential == PIPELINE_PRINCIPAL
+            )
+        )
+        known.update((tenant_id, at, receiver, reason, raw) for receiver, reason, raw in rows)
+    return known
 
 
 def batch_observer(

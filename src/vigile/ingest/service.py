@@ -173,6 +173,13 @@ def _spool(
     return Outcome(intake, offsets), now
 
 
+def kept_text(raw: bytes) -> str:
+    """The text the quarantine keeps of a record: cut to :data:`QUARANTINE_RAW_MAX` bytes,
+    invalid UTF-8 and NUL (which PostgreSQL text refuses) replaced."""
+    cut = raw[:QUARANTINE_RAW_MAX]
+    return cut.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
+
+
 def quarantine(
     session: Session,
     tenant_id: int,
@@ -184,7 +191,6 @@ def quarantine(
 ) -> None:
     """Keep rejected records (cut to :data:`QUARANTINE_RAW_MAX` bytes) with their reason."""
     for item in rejected:
-        cut = item.raw[:QUARANTINE_RAW_MAX]
         session.add(
             QuarantinedRecord(
                 tenant_id=tenant_id,
@@ -192,7 +198,7 @@ def quarantine(
                 receiver=receiver,
                 source_type=(item.source_type or None) and item.source_type[:64],
                 reason=item.reason[:500],
-                raw=cut.decode("utf-8", errors="replace").replace("\x00", "\ufffd"),
+                raw=kept_text(item.raw),
                 raw_bytes=len(item.raw),
                 truncated=len(item.raw) > QUARANTINE_RAW_MAX,
                 credential=who[:200] if who else None,
