@@ -88,17 +88,13 @@ class Copies:
     join each (its CPU per event is printed with the figures)."""
 
     def __init__(self, records: list[bytes]) -> None:
-        self.records, self.next, self.lock = records, 0, threading.Lock()
+        self.next, self.lock = 0, threading.Lock()
         self._tails = [r[1:] for r in records]  # after the opening brace
 
     def _range(self, n: int) -> range:
         with self.lock:
             start, self.next = self.next, self.next + n
         return range(start, start + n)
-
-    def take(self, n: int) -> list[bytes]:
-        tails, size = self._tails, len(self._tails)
-        return [b'{"bench_seq":%d,' % i + tails[i % size] for i in self._range(n)]
 
     def _body(self, n: int, head: bytes, tail: bytes) -> bytes:
         """The next ``n`` events, each as ``head % seq``, the record after its brace, ``tail``
@@ -113,18 +109,13 @@ class Copies:
         return b"".join(parts)
 
     def bulk_body(self, n: int) -> bytes:
-        """A ``_bulk`` body of the next ``n`` events (what :func:`bulk_body` of
-        :meth:`take` gives)."""
+        """A ``_bulk`` body of the next ``n`` events (a ``create`` action each)."""
         return self._body(n, b'{"create":{}}\n{"bench_seq":%d,', b"\n")
 
     def hec_body(self, n: int) -> bytes:
         """A HEC ``/event`` body of the next ``n`` events, one object per line (source type
         ``_json``: sniffed)."""
         return self._body(n, b'{"sourcetype":"_json","event":{"bench_seq":%d,', b"}\n")
-
-
-def bulk_body(events: list[bytes]) -> bytes:
-    return b"".join(b'{"create":{}}\n' + e + b"\n" for e in events)
 
 
 _NO_ERRORS = re.compile(rb'^\{"took":\d+,"errors":false,')
