@@ -1,10 +1,11 @@
-"""Tables of the ingest slice: quarantined records and the pipeline's detection marks."""
+"""Tables of the ingest slice: quarantined records, the pipeline's detection marks and how far
+it has observed the spool."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vigile.db import Base, utcnow
@@ -41,3 +42,16 @@ class DetectionMark(Base):
     rule_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     alert_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class ObservedBatches(Base):
+    """How far the pipeline has observed a spool (source health counted): every batch ending
+    at or before ``next_offset``. Written with the batch's source counts, so that a batch
+    replayed after a crash (observed, then killed before its offset commit) is counted once."""
+
+    __tablename__ = "ingest_observed"
+
+    spool_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    """:attr:`~vigile.spool.api.SpoolBackend.identity` (offsets of another spool differ)."""
+    next_offset: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

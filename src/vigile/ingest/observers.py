@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,9 +21,10 @@ from vigile.db import transaction
 from vigile.ingest.detect import Matched, Unparsable
 from vigile.ingest.envelope import Envelope
 from vigile.ingest.intake import Rejection
-from vigile.ingest.models import QuarantinedRecord
+from vigile.ingest.models import ObservedBatches, QuarantinedRecord
 from vigile.ingest.service import kept_text, quarantine
 from vigile.sources.tracker import Key, Seen, record
+from vigile.spool.api import Offset
 
 log = logging.getLogger(__name__)
 
@@ -66,15 +68,52 @@ def record_seen_assets(
         log.exception("assets seen not recorded for this batch")
 
 
+@dataclass(frozen=True, slots=True)
+class SpoolPosition:
+    """Where a batch ends in a spool: its ``next_offset`` in the spool named ``spool_id``."""
+
+    spool_id: str
+    next_offset: Offset
+
+
 def record_sources(
-    sessions: sessionmaker[Session], seen: dict[Key, Seen], clock: Callable[[], datetime]
+    sessions: sessionmaker[Session],
+    seen: dict[Key, Seen],
+    clock: Callable[[], datetime],
+    position: SpoolPosition | None = None,
 ) -> None:
-    """Source health of a batch (counted by the detection processes)."""
+    """Source health of a batch (counted by the detection processes).
+
+    With the batch's ``position``, counted once: with the counts, the transaction records
+    that the spool is observed up to there, and a batch ending there or before (replayed
+    after a crash, see :meth:`~vigile.ingest.worker.Worker`'s ``replay_to``) is not counted
+    again."""
     try:
         with transaction(sessions) as session:
+            if position is not None and not _advance(session, position):
+                return  # counted before a restart
             record(session, seen, clock)
     except Exception:  # advisory figures: never fail the batch
         log.exception("source health not recorded for this batch")
+
+
+def _advance(session: Session, position: SpoolPosition) -> bool:
+    """Note that the spool is observed up to ``position``; False if it already was."""
+    mark = session.get(ObservedBatches, position.spool_id)
+    if mark is None:
+        session.add(ObservedBatches(spool_id=position.spool_id, next_offset=position.next_offset))
+    elif mark.next_offset >= position.next_offset:
+        return False
+    else:
+        mark.next_offset = position.next_offset
+    return True
+
+
+def observed_through(sessions: sessionmaker[Session], spool_id: str) -> Offset | None:
+    """The end of the last batch observed in the spool ``spool_id`` (None: none was)."""
+    with transaction(sessions) as session:
+        mark = session.get(ObservedBatches, spool_id)
+        return None if mark is None else mark.next_offset
 
 
 PIPELINE_PRINCIPAL = "system:pipeline"
@@ -132,13 +171,16 @@ def _quarantined(session: Session, found: Sequence[Unparsable]) -> set[_Quaranti
 
 
 def batch_observer(
-    sessions: sessionmaker[Session], clock: Callable[[], datetime]
-) -> Callable[[Matched], None]:
-    """Quarantine of unparsable records, source health, then assets, for each batch."""
+    sessions: sessionmaker[Session], clock: Callable[[], datetime], spool_id: str | None = None
+) -> Callable[[Matched, Offset], None]:
+    """Quarantine of unparsable records, source health, then assets, for each batch (its
+    analysis and its end in the spool; ``spool_id``: that spool's identity, to count each
+    batch's sources once, see :func:`record_sources`)."""
 
-    def observe(matched: Matched) -> None:
+    def observe(matched: Matched, next_offset: Offset) -> None:
         quarantine_unparsable(sessions, matched.unparsable)
-        record_sources(sessions, matched.sources, clock)
+        position = None if spool_id is None else SpoolPosition(spool_id, next_offset)
+        record_sources(sessions, matched.sources, clock, position)
         record_seen_assets(sessions, matched.seen_at, matched.assets)
 
     return observe

@@ -33,7 +33,7 @@ from vigile.events.store import EventStore
 from vigile.ingest.detect import Detector, Hit, Matched, alert_rule_id
 from vigile.ingest.models import DetectionMark
 from vigile.scope import CallerScope, Role
-from vigile.spool.api import Batch, SpoolBackend
+from vigile.spool.api import Batch, Offset, SpoolBackend
 
 GROUP = "pipeline"
 READ_AHEAD = 3
@@ -48,9 +48,9 @@ InForce = Callable[[int, Rule], bool]
 """Whether a rule is in force for a tenant (rule sets enabled for it)."""
 Reload = Callable[[], Detector | None]
 """Called between batches: a detector for changed rules, or None (nothing changed)."""
-Observe = Callable[[Matched], None]
-"""Called with each batch's analysis once its events are stored: source health, assets
-seen (counted by the detection processes)."""
+Observe = Callable[[Matched, Offset], None]
+"""Called with each batch's analysis and end (``next_offset``) once its events are stored:
+source health, assets seen (counted by the detection processes)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +95,12 @@ class Worker:
         reload: Reload | None = None,
         reload_every: float = 10.0,
         observe: Observe | None = None,
+        replay_to: Offset | None = None,
     ) -> None:
+        """``replay_to``: the end of the last batch observed before this start (see
+        :func:`~vigile.ingest.observers.observed_through`). Reads stop there until it is
+        passed, so that a batch observed but not committed before a crash is read again as
+        the same batch (which its observer recognises), not as part of a larger one."""
         self.spool, self.store, self.sessions = spool, store, sessions
         self.detector, self.clock = detector, clock
         self.policy = policy or AlertPolicy()
@@ -104,6 +109,8 @@ class Worker:
         self.rule_version = rule_version
         self.reload, self.reload_every, self.observe = reload, reload_every, observe
         self._reloaded = time.monotonic()
+        self._replay_to = replay_to
+        self._read_at: Offset | None = None  # where the next read starts (None: not known yet)
         self.processed = 0
         self._current: _Pending | None = None  # read, not yet committed (retried on failure)
         self._ahead: deque[_Pending] = deque()  # read ahead, being matched (oldest first)
@@ -122,11 +129,7 @@ class Worker:
         self._maybe_reload()
         if self._current is None:
             ahead = self._ahead
-            self._current = (
-                ahead.popleft()
-                if ahead
-                else self._start(self.spool.read(GROUP, self.batch, timeout))
-            )
+            self._current = ahead.popleft() if ahead else self._start(self._read(timeout))
         current = self._current
         if current is None:
             return None
@@ -146,10 +149,25 @@ class Worker:
         while len(ahead) < READ_AHEAD:
             if ahead and len(ahead[-1].records) < self.batch:
                 return
-            pending = self._start(self.spool.read(GROUP, self.batch, 0.0))
+            pending = self._start(self._read(0.0))
             if pending is None:
                 return
             ahead.append(pending)
+
+    def _read(self, timeout: float) -> Batch:
+        """The next batch from the spool: up to :attr:`batch` records, and never across the
+        end of a batch observed before this start."""
+        limit = self.batch
+        end = self._replay_to
+        if end is not None:
+            at = self._read_at if self._read_at is not None else self.spool.committed(GROUP)
+            if at is None or at >= end:
+                self._replay_to = None
+            else:
+                limit = min(limit, end - at)
+        batch = self.spool.read(GROUP, limit, timeout)
+        self._read_at = batch.next_offset
+        return batch
 
     def _start(self, batch: Batch) -> _Pending | None:
         """Start analysing a batch read from the spool (None: no records)."""
@@ -218,7 +236,7 @@ class Worker:
         finally:
             stored = storing.result()
         if self.observe is not None and (matched.rows or matched.unparsable):
-            self.observe(matched)
+            self.observe(matched, pending.batch.next_offset)
         return BatchReport(
             records=len(pending.batch.records),
             stored=stored,

@@ -1,9 +1,10 @@
 """Source health from the pipeline: per source first/last seen, event count and rate.
 
-The worker calls :meth:`SourceTracker.observe` with each processed batch. A source is a
-tenant's (receiver, source type, host) — the host the record or the transport named (for
-syslog, the peer's address when the message has none). Counting is advisory: a batch replayed
-after a crash may be counted twice; a failure is logged and never blocks the pipeline.
+The detection processes :func:`aggregate` each batch; the worker's observer records it with
+:func:`record` (:func:`vigile.ingest.observers.record_sources`: once per batch, also when a
+batch is replayed after a crash). A source is a tenant's (receiver, source type, host) — the
+host the record or the transport named (for syslog, the peer's address when the message has
+none). A failure to record is logged and never blocks the pipeline.
 """
 
 from __future__ import annotations
@@ -15,11 +16,10 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from vigile.alerts import service as alerts
 from vigile.alerts.policy import SYSTEM
-from vigile.db import transaction
 from vigile.errors import VigileError
 from vigile.sources.models import Source
 
@@ -72,20 +72,6 @@ def aggregate(batch: Sequence[tuple[int, Observed]]) -> dict[Key, Seen]:
         elif at > seen.last:
             seen.last = at
     return out
-
-
-class SourceTracker:
-    """Records what each source sent (one writer: the pipeline worker)."""
-
-    def __init__(self, sessions: sessionmaker[Session], clock: Callable[[], datetime]) -> None:
-        self.sessions, self.clock = sessions, clock
-
-    def observe(self, batch: Sequence[tuple[int, Observed]]) -> None:
-        try:
-            with transaction(self.sessions) as session:
-                record(session, aggregate(batch), self.clock)
-        except Exception:  # advisory figures: never fail the batch
-            log.exception("source health not recorded for this batch")
 
 
 def record(session: Session, seen: dict[Key, Seen], clock: Callable[[], datetime]) -> None:

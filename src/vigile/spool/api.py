@@ -73,6 +73,10 @@ class SpoolCorrupt(SpoolError):
 class SpoolBackend(Protocol):
     """What ingest writes to and detection reads from (embedded log, NATS JetStream…)."""
 
+    identity: str
+    """Names this spool's sequence of offsets: another spool (even at the same place, created
+    anew from offset 0) has another identity."""
+
     def append_batch(self, tenant_id: str, records: Sequence[bytes]) -> list[Offset]:
         """Store the records durably, in order; return their offsets once durable.
 
@@ -87,6 +91,10 @@ class SpoolBackend(Protocol):
 
     def commit(self, group: str, offset: Offset) -> None:
         """Durably record that ``group`` has processed every record before ``offset``."""
+        ...
+
+    def committed(self, group: str) -> Offset | None:
+        """The committed offset of ``group`` (``None``: it never committed one)."""
         ...
 
     def close(self) -> None:

@@ -41,11 +41,17 @@ def load(directory: Path) -> dict[str, int]:
 
 def store(directory: Path, group: str, offset: int, *, fsync: bool) -> None:
     """Durably replace the committed offset of ``group``."""
-    final = directory / f"{group}{SUFFIX}"
-    tmp = directory / f".{group}{SUFFIX}.tmp"
+    replace_file(directory, f"{group}{SUFFIX}", f"{offset}\n".encode("ascii"), fsync=fsync)
+
+
+def replace_file(directory: Path, name: str, content: bytes, *, fsync: bool) -> None:
+    """Write ``directory/name`` atomically: a reader (or a restart) finds the old content or
+    the new one, never a torn mix."""
+    final = directory / name
+    tmp = directory / f".{name}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
-        os.write(fd, f"{offset}\n".encode("ascii"))
+        os.write(fd, content)
         if fsync:
             os.fsync(fd)
     finally:

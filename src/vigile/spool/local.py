@@ -1,12 +1,12 @@
 """The embedded spool: an append-only, segmented, checksummed log in one directory.
 
 Files: ``<offset>.seg`` segments, ``<group>.offset`` committed offsets, ``LOCK`` (one process
-at a time). Appends are written under a lock (order = offset order) and made durable outside
-it by group commit (:mod:`vigile.spool.sync`), so writers keep filling the page cache while a
-leader fsyncs. Consumers only ever see durable records. On open, every segment is verified;
-the log is cut at the first invalid frame — with ``fsync`` on, nothing past it was ever
-acknowledged, because an acknowledgement needs a finished fsync round covering all earlier
-bytes — and later segments are dropped.
+at a time), ``ID`` (:mod:`vigile.spool.identity`). Appends are written under a lock (order =
+offset order) and made durable outside it by group commit (:mod:`vigile.spool.sync`), so
+writers keep filling the page cache while a leader fsyncs. Consumers only ever see durable
+records. On open, every segment is verified; the log is cut at the first invalid frame — with
+``fsync`` on, nothing past it was ever acknowledged, because an acknowledgement needs a
+finished fsync round covering all earlier bytes — and later segments are dropped.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from vigile.spool.frames import (
     encode_batch,
     frame_size,
 )
+from vigile.spool.identity import spool_identity
 from vigile.spool.segments import list_segments, locate, scan, segment_path
 from vigile.spool.sync import GroupSync, Pending
 
@@ -94,6 +95,7 @@ class Spool:
         self._retired: list[int] = []
         self._dir_dirty = False
         self.recovery = Recovery()
+        self.identity = spool_identity(self.dir, fsync=fsync)
         self._committed = groups.load(self.dir)
         self._bases, self._sizes, self._next = self._recover()
         self._active_fd = os.open(
