@@ -64,23 +64,30 @@ def test_add_with_plain_values_equals_append() -> None:
 GOOD_ID = "0123456789abcdef" * 4
 
 
-@pytest.mark.parametrize(
-    "event_id",
-    [
-        GOOD_ID.upper(),
-        GOOD_ID[:63],
-        GOOD_ID + "0",
-        GOOD_ID + "\n",
-        " " + GOOD_ID[1:],
-        GOOD_ID[:62] + " 0",
-        GOOD_ID[:63] + "g",
-        "",
-        b"\x01" * 32,
-    ],
-)
+BAD_IDS = [
+    GOOD_ID.upper(),
+    GOOD_ID[:63],
+    GOOD_ID + "0",
+    GOOD_ID + "\n",
+    " " + GOOD_ID[1:],
+    GOOD_ID[:62] + " 0",
+    GOOD_ID[:63] + "g",
+    "",
+]
+
+
+@pytest.mark.parametrize("event_id", [*BAD_IDS, b"\x01" * 32])
 def test_only_64_lower_case_hex_digits_make_an_id(event_id: Any) -> None:
     with pytest.raises(ValueError):
         EventRows().add(1, event_id, 0, 0, "t", "s", {}, "raw")
+
+
+@pytest.mark.parametrize("event_id", BAD_IDS)
+def test_events_refuse_the_ids_that_rows_refuse(event_id: str) -> None:
+    """The same rule on both paths (a trailing newline passed ``^…$`` before)."""
+    with pytest.raises(ValueError):
+        Event(1, event_id, T0, T0, "t", "s", {}, "raw")
+    assert Event(1, GOOD_ID, T0, T0, "t", "s", {}, "raw").event_id == GOOD_ID
 
 
 @settings(max_examples=50, deadline=None)

@@ -509,7 +509,7 @@ class DuckDbEventStore:
         return SearchResult(items=[_event(r) for r in rows], total=total)
 
     def get(self, tenant_id: int, event_id: str) -> Event | None:
-        if not EVENT_ID_PATTERN.match(event_id):
+        if not EVENT_ID_PATTERN.fullmatch(event_id):
             return None
         with self._cursor() as cursor:
             row = cursor.execute(

@@ -32,7 +32,8 @@ from vigile.events.query import Condition
 from vigile.pagination import PageRequest
 
 FieldValue = str | int | float | bool | None | list[Any]
-EVENT_ID_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+EVENT_ID_PATTERN = re.compile(r"[0-9a-f]{64}")
+"""An event id, matched with ``fullmatch`` (``$`` would also accept a trailing newline)."""
 
 
 def canonical_raw(record: Mapping[str, Any]) -> str:
@@ -69,7 +70,7 @@ class Event:
     raw: str
 
     def __post_init__(self) -> None:
-        if not EVENT_ID_PATTERN.match(self.event_id):
+        if not EVENT_ID_PATTERN.fullmatch(self.event_id):
             raise ValueError("event_id must be 64 lower-case hex digits")
         object.__setattr__(self, "time", _utc(self.time, "time"))
         object.__setattr__(self, "received_at", _utc(self.received_at, "received_at"))
@@ -343,7 +344,7 @@ class Cursor:
     event_id: str
 
     def __post_init__(self) -> None:
-        if not EVENT_ID_PATTERN.match(self.event_id):
+        if not EVENT_ID_PATTERN.fullmatch(self.event_id):
             raise ValueError("event_id must be 64 lower-case hex digits")
         object.__setattr__(self, "time", _utc(self.time, "time"))
 
