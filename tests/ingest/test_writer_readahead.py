@@ -83,3 +83,28 @@ def test_no_reading_ahead_past_a_partial_batch() -> None:
     worker.run_once()  # the partial one: the next full ones are read ahead again
     assert [len(b) for b in detector.submitted] == [10, 10, 5, *[10] * READ_AHEAD]
     assert worker.drain() == 35 and spool.commits[-1] == 60
+
+
+def test_after_a_rules_reload_every_batch_read_ahead_is_resubmitted_at_once() -> None:
+    spool, first, second = _Spool(durable=100), _Detector(), _Detector()
+    reloads: list[_Detector] = []  # what the next reload returns (none: rules unchanged)
+    worker = Worker(
+        spool,
+        _Store(),
+        None,  # type: ignore[arg-type]
+        first,  # type: ignore[arg-type]
+        lambda: datetime(2026, 11, 26, tzinfo=UTC),
+        batch=10,
+        reload=lambda: reloads.pop() if reloads else None,  # type: ignore[arg-type,return-value]
+        reload_every=0.0,
+    )
+    worker.run_once()  # the first batch written, READ_AHEAD more submitted
+    assert len(first.submitted) == 1 + READ_AHEAD
+    reloads.append(second)
+    worker.run_once()
+    # The batches ahead were all resubmitted before the next one was written or read.
+    assert second.submitted[:READ_AHEAD] == first.submitted[1:]
+    assert first.waited == first.submitted[:1]  # the old rules wrote the first batch only
+    assert worker.drain() == 80 and spool.commits == list(range(10, 101, 10))
+    assert second.waited == second.submitted  # each batch matched once by the new rules
+    assert [d for batch in second.waited for d in batch] == [b"%d" % i for i in range(10, 100)]

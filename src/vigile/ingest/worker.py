@@ -204,16 +204,26 @@ class Worker:
         detector = self.reload()
         if detector is not None:
             old, self.detector = self.detector, detector
-            old.close()
+            old.close()  # cancels the analyses not started
             self._inputs.clear()  # the old rules' alert inputs
+            # Batches read (a failed current one, those ahead) are matched again with the
+            # new rules, all submitted now: the processes work on them together, not one
+            # at a time as each comes up.
+            for pending in (self._current, *self._ahead):
+                if pending is not None:
+                    self._resubmit(pending)
             log.info("pipeline: rules reloaded")
+
+    def _resubmit(self, pending: _Pending) -> None:
+        """Match ``pending`` again, with the current detector."""
+        pending.matched = None
+        pending.match = self.detector.submit(pending.records)
+        pending.detector = self.detector
 
     # -- one batch ----------------------------------------------------------------------
     def _process(self, pending: _Pending) -> BatchReport:
         if pending.detector is not self.detector:  # rules reloaded since: match again
-            pending.matched = None
-            pending.match = self.detector.submit(pending.records)
-            pending.detector = self.detector
+            self._resubmit(pending)
         if pending.matched is None:
             pending.matched = pending.match()
         matched = pending.matched
