@@ -21,6 +21,7 @@ from vigile.alerts.types import SlaState
 from vigile.alerts.views import alert_outs
 from vigile.app import create_app
 from vigile.audit import service as audit
+from vigile.audit.models import AuditEntry
 from vigile.config import Settings
 from vigile.db import transaction
 
@@ -67,6 +68,16 @@ def test_breach_is_marked_by_the_watch_once(
     assert breach.alert_id == alert.id and breach.notified_at is None
     assert breach.actor == "system:sla-watch"
     assert len(_events(db, "due_soon")) == 1
+    with db() as session:  # the audit trail names the same actor as the timeline
+        marks = session.execute(
+            select(AuditEntry.action, AuditEntry.actor).where(
+                AuditEntry.action.in_(["alert.breached", "alert.due_soon"])
+            )
+        ).all()
+    assert sorted(marks) == [
+        ("alert.breached", "system:sla-watch"),
+        ("alert.due_soon", "system:sla-watch"),
+    ]
     assert _state(db, alert.id, fake_clock) is SlaState.BREACHED
     assert _state(db, ok.id, fake_clock) is SlaState.RUNNING
     # Acknowledging later keeps the breach, without a second breach event.

@@ -13,16 +13,17 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from vigile.alerts.history import record_change
 from vigile.alerts.models import Alert
 from vigile.alerts.policy import SYSTEM, AlertPolicy
-from vigile.alerts.service import log_event
 from vigile.alerts.sla import deadline_of
 from vigile.alerts.types import AlertState, EventKind
 from vigile.alerts.views import TermsCache
-from vigile.audit import service as audit
+from vigile.scope import CallerScope, Role
 from vigile.service_levels import Level, share_used
 
-WATCHER = "system:sla-watch"
+WATCHER = CallerScope(principal="system:sla-watch", role=Role.ADMIN, tenant_ids=None)
+"""The watcher's scope, named in the alerts' timelines and in the audit trail."""
 
 
 @dataclass(frozen=True)
@@ -85,15 +86,5 @@ def _mark(session: Session, alert: Alert, now: datetime, *, breach: bool) -> boo
     session.refresh(alert)
     kind = EventKind.BREACHED if breach else EventKind.DUE_SOON
     details = {"level": alert.level, "due_at": alert.due_at.isoformat() if alert.due_at else None}
-    log_event(session, alert, kind, WATCHER, now, details=details)
-    audit.record(
-        session,
-        SYSTEM,
-        f"alert.{kind.value}",
-        "alert",
-        alert.id,
-        tenant_id=alert.tenant_id,
-        details=details,
-        clock=lambda: now,
-    )
+    record_change(session, WATCHER, alert, kind, now, details=details)
     return True
