@@ -114,10 +114,14 @@ async def event(request: Request) -> JSONResponse:
     body = await _body(c, request)
     if isinstance(body, JSONResponse):
         return body
+    return await run_in_threadpool(_handle_events, c, request, body)
+
+
+def _handle_events(c: Ctx, request: Request, body: bytes) -> JSONResponse:
+    """Decode an ``/event`` body and handle its events, in a worker thread: decoding a
+    body takes milliseconds, during which the event loop would read no other request."""
     batch = hec.decode_events(body, request.query_params.get("sourcetype"))
-    return await run_in_threadpool(
-        _handle, c, request, batch.items, batch.problems, batch.raws, batch.indexes, "hec"
-    )
+    return _handle(c, request, batch.items, batch.problems, batch.raws, batch.indexes, "hec")
 
 
 @router.post("/raw", summary="Send raw lines (one event per line)")
