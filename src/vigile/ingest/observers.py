@@ -86,7 +86,7 @@ def record_sources(
 
     With the batch's ``position``, counted once: with the counts, the transaction records
     that the spool is observed up to there, and a batch ending there or before (replayed
-    after a crash, see :meth:`~vigile.ingest.worker.Worker`'s ``replay_to``) is not counted
+    after a crash, see :class:`~vigile.ingest.worker.Worker`'s ``replay_to``) is not counted
     again."""
     try:
         with transaction(sessions) as session:
