@@ -113,7 +113,9 @@ def test_a_batch_replayed_after_a_crash_is_counted_once(
     # read the observed batch and more together): each event is counted once.
     assert _run(settings, clock, tmp_path, batch=restart_batch) == 10
     assert _counts(settings) == {"ws0": 5, "ws1": 5}
-    assert DuckDbEventStore(tmp_path / "events.duckdb", read_only=True).count() == 10
+    stored = DuckDbEventStore(tmp_path / "events.duckdb", read_only=True)
+    assert stored.count() == 10
+    stored.close()
 
 
 def test_a_new_spool_in_the_same_place_is_observed_from_its_start(
