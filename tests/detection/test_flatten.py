@@ -7,9 +7,17 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vigile.detection.event import MISSING, EventView, to_text
-from vigile.detection.flatten import _flatten_payload, _walk_payload, flatten_event
+from vigile.detection.flatten import (
+    _add_data,
+    _flatten_payload,
+    _scalar,
+    _walk_payload,
+    flatten_event,
+)
 from vigile.scan.readers import WorkUnit, read_evtx
 
 NESTED = {
@@ -105,6 +113,60 @@ def test_payload_shortcut_equals_walk_on_corpus(corpus_dir: Path) -> None:
             assert flat == walked and list(flat) == list(walked), raw[:300]
             count += 1
     assert count > 1000
+
+
+def _recursive_payload(payload: Any, out: dict[str, Any]) -> None:
+    """The walk as first written (recursive): the reference for the iterative one."""
+    if not isinstance(payload, dict):
+        if payload is not None:
+            _add_data(out, payload)
+        return
+    for key, value in payload.items():
+        if key == "#attributes":
+            continue
+        if key in ("Data", "#text"):
+            _add_data(out, value)
+        elif isinstance(value, dict) and "#text" not in value:
+            _recursive_payload(value, out)
+        else:
+            out[key] = _scalar(value)
+
+
+PAYLOAD_KEYS = st.sampled_from(["Data", "#text", "#attributes", "A", "B", "Image", "x"])
+PAYLOADS = st.recursive(
+    st.none() | st.integers(-3, 3) | st.text(max_size=4),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(PAYLOAD_KEYS, children, max_size=4)
+    ),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(payload=st.dictionaries(PAYLOAD_KEYS, PAYLOADS, max_size=5))
+def test_iterative_walk_equals_the_recursive_definition(payload: dict[str, Any]) -> None:
+    expected: dict[str, Any] = {}
+    _recursive_payload(payload, expected)
+    walked: dict[str, Any] = {}
+    _walk_payload(payload, walked)
+    flattened: dict[str, Any] = {}
+    _flatten_payload(payload, flattened)
+    assert walked == expected and list(walked) == list(expected)  # same values, same order
+    assert flattened == expected and list(flattened) == list(expected)
+
+
+def test_userdata_nested_as_deep_as_orjson_decodes_is_flattened() -> None:
+    # 1,020 levels: past Python's recursion limit, within orjson's (1,024).
+    raw = (
+        b'{"Event":{"System":{"Channel":"Security","EventID":1102},"UserData":'
+        + b'{"a":' * 1016
+        + b'{"Deepest":"v"},"Next":"w"'
+        + b"}" * 1016
+        + b"}}"
+    )
+    flat = flatten_event(orjson.loads(raw))
+    assert flat["Deepest"] == "v" and flat["Next"] == "w"
+    assert list(flat)[-2:] == ["Deepest", "Next"]
 
 
 def test_other_case_lookup_takes_the_first_field() -> None:

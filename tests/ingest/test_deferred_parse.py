@@ -4,8 +4,8 @@ Receivers only check a record (``registry.admit``) and spool it raw; the detecti
 parse it (``Envelope.decode``). These tests hold the split to three promises: a record that
 parsing accepts is never refused at the door (and a refused one gets parsing's own reason);
 what the pipeline parses out of the spool is exactly what parsing the record directly gives;
-and the rare admitted record that parsing refuses is quarantined by the pipeline with its
-reason, while the rest of its batch is stored.
+and a record the pipeline still fails on (a parser or matcher fault) is quarantined with the
+reason, while the rest of its batch is stored: the spool never stalls.
 """
 
 from __future__ import annotations
@@ -27,17 +27,20 @@ from tests.ingest import samples
 from tests.ingest.test_fuzz import mutated
 from tests.ingest.test_worker import RULE, sysmon
 from tests.web.conftest import build_world
+from vigile.alerts.models import Alert
 from vigile.app import create_app
 from vigile.config import Settings
 from vigile.db import make_engine, make_sessionmaker
 from vigile.detection.engine import ruleset_from_yaml
 from vigile.events.duckdb_store import DuckDbEventStore
+from vigile.ingest import detect
 from vigile.ingest.detect import Detector
 from vigile.ingest.envelope import MAGIC, Envelope, Spooled
 from vigile.ingest.intake import Incoming, parse_batch
 from vigile.ingest.models import QuarantinedRecord
 from vigile.ingest.observers import batch_observer
-from vigile.ingest.parsers.evtx import NOT_WINDOWS, TOO_DEEP
+from vigile.ingest.parsers.evtx import NOT_WINDOWS
+from vigile.ingest.parsers.jsonlog import json_text
 from vigile.ingest.parsers.model import Event, ParseError, ParseOptions
 from vigile.ingest.parsers.registry import AUTO, PARSERS, admit, parse
 from vigile.ingest.runtime import open_spool
@@ -82,7 +85,7 @@ def _agree(raw: bytes, source_type: str) -> None:
     admitted_ok, admitted = _outcome(lambda: admit(raw, source_type, OPTS))
     if parsed_ok:
         assert admitted_ok, f"refused at the door ({admitted}) but parsable"
-    elif parsed != TOO_DEEP:  # the one refusal left to the pipeline (see admission_check)
+    else:
         assert not admitted_ok, f"admitted, but parsing refuses it: {parsed}"
     if not admitted_ok:
         assert admitted == parsed  # the same reason as parsing gives
@@ -153,8 +156,8 @@ def test_first_layout_envelopes_are_still_read() -> None:
 
 
 UNNAMED_WINDOWS = {"Event": {"System": {"Computer": "ws1"}, "EventData": {"x": "1"}}}
-# Nested deeper than flattening recurses: only a walk of the whole record would tell.
-TOO_DEEP_WINDOWS = (
+# Nested past Python's recursion limit, within orjson's (1,024 levels).
+DEEP_WINDOWS = (
     b'{"Event":{"System":{"Channel":"Security","EventID":4688},"UserData":'
     + b'{"a":' * 1000
     + b"1"
@@ -185,24 +188,14 @@ def test_a_nested_windows_event_naming_no_channel_nor_id_is_refused_at_the_door(
     app.state.engine.dispose()
 
 
-def test_admitted_records_that_cannot_be_parsed_are_quarantined_by_the_pipeline(
-    settings: Settings, clock: Callable[[], datetime], tmp_path: Path
-) -> None:
-    world = build_world(settings, clock)
-    app = create_app(settings, clock=clock)
-    bad = TOO_DEEP_WINDOWS
-    with TestClient(app) as client:
-        body = orjson.dumps(sysmon(1)) + b"\n" + bad + b"\n" + orjson.dumps(sysmon(2)) + b"\n"
-        response = client.post(
-            "/api/v1/ingest?source_type=evtx", content=body, headers=world.headers["ingest-alpha"]
-        )
-        assert response.status_code == 200, response.text
-        # The door does not walk the whole record: it names a channel and an id.
-        assert response.json()["accepted"] == 3
-    app.state.engine.dispose()
+# A field whose value nests lists past the 254 levels orjson writes (it reads 1,024).
+DEEP_LIST = b'{"EventID":1,"Channel":"Security","Payload":' + b"[" * 400 + b"]" * 400 + b"}"
+
+
+def _drain(settings: Settings, clock: Callable[[], datetime], store: DuckDbEventStore) -> int:
+    """Run the pipeline over everything spooled; the records processed."""
     engine = make_engine(settings.effective_database_url)
     sessions = make_sessionmaker(engine)
-    store = DuckDbEventStore(tmp_path / "events.duckdb")
     spool = open_spool(settings)
     worker = Worker(
         spool,
@@ -212,17 +205,123 @@ def test_admitted_records_that_cannot_be_parsed_are_quarantined_by_the_pipeline(
         clock,
         observe=batch_observer(sessions, clock),
     )
-    assert worker.drain() == 3
-    assert store.count() == 2  # the two good events of the batch
-    with sessions() as session:
-        rows = list(session.scalars(select(QuarantinedRecord)))
-    assert len(rows) == 1
-    assert rows[0].tenant_id == world.tenant_ids["alpha"]
-    assert rows[0].reason == TOO_DEEP
-    assert rows[0].raw.encode() == TOO_DEEP_WINDOWS and rows[0].source_type == "evtx"
-    spool.close()
+    try:
+        return worker.drain()
+    finally:
+        worker.close()
+        spool.close()
+        engine.dispose()
+
+
+def _quarantined(settings: Settings) -> list[QuarantinedRecord]:
+    engine = make_engine(settings.effective_database_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            return list(session.scalars(select(QuarantinedRecord)))
+    finally:
+        engine.dispose()
+
+
+def _ingest(settings: Settings, clock: Callable[[], datetime], lines: list[bytes]) -> int:
+    """POST ``lines`` to the native endpoint as tenant alpha; the tenant's id."""
+    world = build_world(settings, clock)
+    app = create_app(settings, clock=clock)
+    with TestClient(app) as client:
+        body = b"".join(line + b"\n" for line in lines)
+        response = client.post(
+            "/api/v1/ingest", content=body, headers=world.headers["ingest-alpha"]
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["accepted"] == len(lines), response.text
+    app.state.engine.dispose()
+    return world.tenant_ids["alpha"]
+
+
+def test_deeply_nested_records_are_stored_and_matched(
+    settings: Settings, clock: Callable[[], datetime], tmp_path: Path
+) -> None:
+    lines = [orjson.dumps(sysmon(1)), DEEP_WINDOWS, DEEP_LIST, orjson.dumps(sysmon(2))]
+    tenant = _ingest(settings, clock, lines)
+    store = DuckDbEventStore(tmp_path / "events.duckdb")
+    assert _drain(settings, clock, store) == 4
+    assert store.count() == 4 and _quarantined(settings) == []
+    deep = store.get(tenant, hashlib.sha256(DEEP_LIST).hexdigest())
+    assert deep is not None
+    # Too deep for orjson to write: kept as its JSON text; the rest of the event as it was.
+    assert deep.fields["Payload"] == "[" * 400 + "]" * 400 and deep.fields["EventID"] == 1
+    windows = store.get(tenant, hashlib.sha256(DEEP_WINDOWS).hexdigest())
+    assert windows is not None and windows.fields["a"] == 1  # the deepest UserData element
     store.close()
+
+
+@st.composite
+def _nested(draw: st.DrawFn) -> Any:
+    """A JSON value wrapped in up to 1,000 lists or objects (orjson writes 254 levels and
+    reads 1,024), in one kind or alternating."""
+    value: Any = draw(OBJECTS)
+    depth = draw(st.integers(0, 8) | st.integers(240, 1010))
+    kinds = draw(st.sampled_from(["[", "{", "[{"]))
+    for level in range(depth):
+        value = [value] if kinds[level % len(kinds)] == "[" else {"k": value}
+    return value
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    objects=st.lists(
+        st.fixed_dictionaries(
+            {"EventID": st.just(1), "Channel": st.just("Security")},
+            optional={"Event": _nested(), "x": _nested()},
+        )
+        | st.dictionaries(st.sampled_from(KEYS), _nested(), max_size=3),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_every_admitted_record_is_stored_or_quarantined(objects: list[Any]) -> None:
+    """The pipeline's analysis of admitted records never fails a batch: each record is
+    either an event to store or a quarantined one (the worker would otherwise retry the
+    batch for ever)."""
+    ruleset = ruleset_from_yaml([RULE])
+    raws = [json_text(obj) for obj in objects]
+    intake = parse_batch([Incoming(raw) for raw in raws], receiver="native", received_at=NOW)
+    records = [(1, record.encode()) for record in intake.accepted]
+    matched = detect.analyse(ruleset, records)
+    assert not matched.unreadable
+    assert len(matched.rows) + len(matched.unparsable) == len(records)
+    matched.rows.to_arrow()  # and the rows make a table the store takes
+
+
+def test_a_record_the_pipeline_fails_on_is_quarantined_and_the_rest_of_its_batch_stored(
+    settings: Settings,
+    clock: Callable[[], datetime],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = detect.match_event
+
+    def faulty(ruleset: Any, event: Event) -> Any:
+        if event.fields.get("CommandLine") == "whoami /all #2":
+            raise RuntimeError("matcher fault")
+        return real(ruleset, event)
+
+    monkeypatch.setattr(detect, "match_event", faulty)  # detection runs in this process
+    lines = [orjson.dumps(sysmon(n)) for n in (1, 2, 3)]
+    tenant = _ingest(settings, clock, lines)
+    store = DuckDbEventStore(tmp_path / "events.duckdb")
+    assert _drain(settings, clock, store) == 3  # processed, not retried for ever
+    assert store.count() == 2
+    assert store.get(tenant, hashlib.sha256(lines[1]).hexdigest()) is None
+    rows = _quarantined(settings)
+    assert [(r.tenant_id, r.reason, r.raw.encode()) for r in rows] == [
+        (tenant, "pipeline failure: RuntimeError: matcher fault", lines[1])
+    ]
+    engine = make_engine(settings.effective_database_url)
+    with make_sessionmaker(engine)() as session:  # the other two raised their alert
+        alert = session.scalars(select(Alert)).one()
+        assert alert.match_count == 2
     engine.dispose()
+    store.close()
 
 
 @given(

@@ -88,7 +88,7 @@ def _flatten_payload(payload: Any, out: dict[str, Any]) -> None:
         if payload is not None:
             _add_data(out, payload)
         return
-    if _PAYLOAD_SPECIAL.isdisjoint(payload) and dict not in set(map(type, payload.values())):
+    if _named_fields_only(payload):
         # Most EventData (every Sysmon event): named fields, no element to walk or unwrap;
         # for these the walk below copies each value as is (``_scalar`` of a non-dict).
         out.update(payload)
@@ -96,17 +96,32 @@ def _flatten_payload(payload: Any, out: dict[str, Any]) -> None:
     _walk_payload(payload, out)
 
 
+def _named_fields_only(payload: dict[str, Any]) -> bool:
+    return _PAYLOAD_SPECIAL.isdisjoint(payload) and dict not in set(map(type, payload.values()))
+
+
 def _walk_payload(payload: dict[str, Any], out: dict[str, Any]) -> None:
-    """:func:`_flatten_payload` of a dict, element by element."""
-    for key, value in payload.items():
-        if key == _ATTRS:
-            continue
-        if key == "Data" or key == _TEXT:
-            _add_data(out, value)
-        elif isinstance(value, dict) and _TEXT not in value:
-            _flatten_payload(value, out)
+    """:func:`_flatten_payload` of a dict, element by element, depth first in document order.
+
+    Iterative (a stack of the elements being read): a record may nest as deep as orjson
+    decodes (1,024 levels), past Python's recursion limit."""
+    stack = [iter(payload.items())]
+    while stack:
+        for key, value in stack[-1]:
+            if key == _ATTRS:
+                continue
+            if key == "Data" or key == _TEXT:
+                _add_data(out, value)
+            elif isinstance(value, dict) and _TEXT not in value:
+                if _named_fields_only(value):
+                    out.update(value)
+                else:
+                    stack.append(iter(value.items()))  # read it now, then the rest of this
+                    break
+            else:
+                out[key] = _scalar(value)
         else:
-            out[key] = _scalar(value)
+            stack.pop()
 
 
 def flatten_event(event: Mapping[str, Any]) -> dict[str, Any]:

@@ -234,6 +234,11 @@ class EventRows:
             )
         )
 
+    def drop_last(self) -> None:
+        """Remove the row added last (the caller's later work on its event failed). Rows
+        are sealed only by the calls that read them, so it is still in :attr:`_rows`."""
+        self._rows.pop()
+
     def append(self, event: Event) -> None:
         """Add one event (see :meth:`add`)."""
         self.add(

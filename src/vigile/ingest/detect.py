@@ -37,6 +37,7 @@ from vigile.detection.model import Rule
 from vigile.events.store import EventRows, micros
 from vigile.ingest.envelope import MAGIC, Envelope, Spooled
 from vigile.ingest.gc_tuning import tune_pipeline_process
+from vigile.ingest.parsers.jsonlog import storable
 from vigile.ingest.parsers.model import Event, ParseError
 from vigile.sources.tracker import Key, Seen, aggregate
 
@@ -158,11 +159,13 @@ class Matched:
 def analyse(ruleset: RuleSet, records: Sequence[tuple[int, bytes]]) -> Matched:
     """All the per-event work of a batch of ``(tenant id, envelope bytes)``."""
     out = Matched()
-    decoded: list[tuple[int, Envelope]] = []
+    decoded: list[tuple[int, int, Envelope, Spooled | None]] = []
     for position, (tenant_id, data) in enumerate(records):
+        spooled = None
         try:
             if data.startswith(MAGIC):
-                env = _parsed(Spooled.decode(data), tenant_id, position, out)
+                spooled = Spooled.decode(data)
+                env = _parsed(spooled, tenant_id, position, out)
             else:
                 env = Envelope.decode(data)
         except (ValueError, KeyError, TypeError):
@@ -171,33 +174,68 @@ def analyse(ruleset: RuleSet, records: Sequence[tuple[int, bytes]]) -> Matched:
             out.unreadable.append(position)
             continue
         if env is not None:
-            decoded.append((tenant_id, env))
+            decoded.append((position, tenant_id, env, spooled))
     # Per tenant, the batch's distinct Assets (the same few recur, as one cached object):
     # their observations are gathered once each at the end, not hashed again per event.
     named: dict[int, dict[int, EventAssets]] = {}
-    seen_at = out.seen_at
-    for tenant_id, env in decoded:
+    kept: list[tuple[int, Envelope]] = []
+    for position, tenant_id, env, spooled in decoded:
+        try:
+            _analyse_event(ruleset, tenant_id, env, out, named)
+        except Exception as exc:  # a fault on one event must not stall the spool
+            reason = f"pipeline failure: {type(exc).__name__}: {exc}"[:500]
+            if spooled is None:  # first-layout envelope: nothing to quarantine it as
+                out.unreadable.append(position)
+            else:
+                out.unparsable.append(Unparsable(tenant_id, position, reason, spooled))
+            continue
+        kept.append((tenant_id, env))
+    for tenant_id, distinct in named.items():
+        out.assets[tenant_id] = set().union(*map(observations, distinct.values()))
+    out.sources = aggregate(kept)
+    return out
+
+
+def _analyse_event(
+    ruleset: RuleSet,
+    tenant_id: int,
+    env: Envelope,
+    out: Matched,
+    named: dict[int, dict[int, EventAssets]],
+) -> None:
+    """Store, match and note one event into ``out``: all of it, or nothing and an error."""
+    fields = env.event.fields
+    try:
         add_stored(out.rows, tenant_id, env)
-        # The assets of the event are those of its evidence (the added id names none).
-        assets = flat_event_assets(env.event.fields)
-        named.setdefault(tenant_id, {})[id(assets)] = assets  # held: ids stay unique
-        matching = match_event(ruleset, env.event)
-        if matching:
-            evidence = {**env.event.fields, EVENT_ID_FIELD: env.id}
-            ids = [alert_rule_id(rule) for rule in matching]
-            ahead = prepare_rules(ids, assets, content_hash(evidence))
-            for rule, prepared in zip(matching, ahead, strict=True):
-                out.hits.append(Hit(tenant_id, env.id, rule.index, evidence, prepared))
+    except TypeError:  # orjson cannot write a value (nested past its 254 levels, say)
+        for name, value in fields.items():  # kept as its JSON text, matched as such
+            fields[name] = storable(value)
+        add_stored(out.rows, tenant_id, env)
+    try:
         at = env.event.timestamp
         if at > env.received_at:
             at = env.received_at
-        latest = seen_at.get(tenant_id)
-        if latest is None or at > latest:
-            seen_at[tenant_id] = at
-    for tenant_id, distinct in named.items():
-        out.assets[tenant_id] = set().union(*map(observations, distinct.values()))
-    out.sources = aggregate(decoded)
-    return out
+        # The assets of the event are those of its evidence (the added id names none).
+        assets = flat_event_assets(fields)
+        matching = match_event(ruleset, env.event)
+        hits: list[Hit] = []
+        if matching:
+            evidence = {**fields, EVENT_ID_FIELD: env.id}
+            ids = [alert_rule_id(rule) for rule in matching]
+            ahead = prepare_rules(ids, assets, content_hash(evidence))
+            hits = [
+                Hit(tenant_id, env.id, rule.index, evidence, prepared)
+                for rule, prepared in zip(matching, ahead, strict=True)
+            ]
+    except BaseException:
+        out.rows.drop_last()
+        raise
+    out.hits += hits
+    named.setdefault(tenant_id, {})[id(assets)] = assets  # held: ids stay unique
+    seen_at = out.seen_at
+    latest = seen_at.get(tenant_id)
+    if latest is None or at > latest:
+        seen_at[tenant_id] = at
 
 
 def _parsed(spooled: Spooled, tenant_id: int, position: int, out: Matched) -> Envelope | None:

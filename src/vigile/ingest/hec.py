@@ -18,6 +18,7 @@ import re2
 
 from vigile.ingest.intake import Incoming
 from vigile.ingest.parsers import registry
+from vigile.ingest.parsers.jsonlog import json_text, storable
 from vigile.ingest.parsers.model import ParseError
 
 # HEC status codes (Splunk documentation, "Troubleshoot HTTP Event Collector").
@@ -108,19 +109,6 @@ def _split_lines(body: bytes) -> list[Any] | None:
     return values
 
 
-def _json(value: Any) -> bytes:
-    """JSON text of a decoded value. The decoder accepts what orjson refuses to write
-    (integers beyond 64 bits, NaN, lone surrogates, deep nesting): those take the stdlib's
-    ASCII-escaped spelling instead of failing the request."""
-    try:
-        return orjson.dumps(value)
-    except TypeError:  # orjson.JSONEncodeError
-        try:
-            return json.dumps(value).encode("ascii")
-        except (ValueError, RecursionError):
-            return repr(value).encode("utf-8", "backslashreplace")
-
-
 def _clean(text: str) -> str:
     """Text that UTF-8 can encode: a lone surrogate (from a ``\\ud800`` escape) is kept as
     that escape."""
@@ -129,15 +117,6 @@ def _clean(text: str) -> str:
     except UnicodeEncodeError:
         return text.encode("utf-8", "backslashreplace").decode("ascii", "replace")
     return text
-
-
-def _storable(value: Any) -> Any:
-    """A decoded value as is when orjson can write it, else its JSON text (as a string)."""
-    try:
-        orjson.dumps(value)
-    except TypeError:
-        return _json(value).decode("utf-8", "replace")
-    return value
 
 
 def _time(value: Any) -> datetime | None:
@@ -176,14 +155,14 @@ def to_incoming(obj: dict[str, Any], default_source_type: str | None) -> Incomin
         try:
             raw = orjson.dumps(event)
             decoded = event  # raw is its JSON text: admission need not decode raw again
-        except TypeError:  # orjson.JSONEncodeError: see _json
-            raw = _json(event)
+        except TypeError:  # orjson.JSONEncodeError: see json_text
+            raw = json_text(event)
     else:
-        raw = _json(event)
+        raw = json_text(event)
     extra: dict[str, Any] = {}
     fields = obj.get("fields")
     if isinstance(fields, dict):
-        extra.update({_clean(str(k)): _storable(v) for k, v in fields.items()})
+        extra.update({_clean(str(k)): storable(v) for k, v in fields.items()})
     for key in ("source", "sourcetype", "index"):
         if isinstance(obj.get(key), str):
             extra.setdefault(key, _clean(obj[key]))
@@ -214,7 +193,7 @@ def decode_events(body: bytes, default_source_type: str | None = None) -> HecBat
         if problem is not None:
             out.items.append(None)
             out.problems[i] = problem
-            out.raws[i] = _json(value)
+            out.raws[i] = json_text(value)
             continue
         assert isinstance(value, dict)
         if isinstance(value.get("index"), str):

@@ -18,7 +18,6 @@ from vigile.ingest.parsers.jsonlog import json_time, load_object
 from vigile.ingest.parsers.model import Event, ParseError, ParseOptions, finish
 
 NOT_WINDOWS = "not a Windows event: no Channel or EventID"
-TOO_DEEP = "EVTX record nested too deeply"
 
 
 def precheck(obj: dict[str, Any]) -> None:
@@ -33,9 +32,7 @@ def admission_check(obj: dict[str, Any]) -> None:
     nested event whose flattened fields name no ``Channel`` nor ``EventID``.
 
     Flattening keeps ``System``'s ``EventID`` key and its plain ``Channel``, so the usual
-    record is known good from two look-ups; only the others are flattened here. One refusal
-    is left to the pipeline (quarantined there): ``UserData`` nested deeper than the
-    flattening's recursion allows, which only a full walk of the record would find."""
+    record is known good from two look-ups; only the others are flattened here."""
     precheck(obj)
     root = obj.get("Event")
     if not isinstance(root, dict):
@@ -45,10 +42,7 @@ def admission_check(obj: dict[str, Any]) -> None:
         "EventID" in system or ("Channel" in system and not isinstance(system["Channel"], dict))
     ):
         return
-    try:
-        fields = flatten_event(obj)
-    except RecursionError:
-        raise ParseError(TOO_DEEP) from None
+    fields = flatten_event(obj)
     if "Channel" not in fields and "EventID" not in fields:
         raise ParseError(NOT_WINDOWS)
 
@@ -56,10 +50,7 @@ def admission_check(obj: dict[str, Any]) -> None:
 def from_object(obj: dict[str, Any], raw: bytes, options: ParseOptions) -> Event:
     """Normalise a decoded EVTX record (nested or flat)."""
     precheck(obj)
-    try:
-        fields = flatten_event(obj)
-    except RecursionError:  # UserData is walked recursively; orjson allows depth 1024
-        raise ParseError(TOO_DEEP) from None
+    fields = flatten_event(obj)  # iterative: any depth orjson decodes (1,024 levels)
     if "Channel" not in fields and "EventID" not in fields:
         raise ParseError(NOT_WINDOWS)
     return finish(

@@ -10,6 +10,7 @@ orjson accepts (1024) cannot exhaust the Python stack.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -33,6 +34,29 @@ def load_object(raw: bytes) -> dict[str, Any]:
     if not isinstance(obj, dict):
         raise ParseError(f"expected a JSON object, got {type(obj).__name__}")
     return obj
+
+
+def json_text(value: Any) -> bytes:
+    """JSON text of a decoded value. Decoders accept what orjson refuses to write (integers
+    beyond 64 bits, NaN, lone surrogates, nesting past its 254 levels): those take the
+    stdlib's ASCII-escaped spelling (or, past the stdlib's own recursion limit, ``repr``)
+    instead of failing."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:  # orjson.JSONEncodeError
+        try:
+            return json.dumps(value).encode("ascii")
+        except (ValueError, RecursionError):
+            return repr(value).encode("utf-8", "backslashreplace")
+
+
+def storable(value: Any) -> Any:
+    """A decoded value as is when orjson can write it, else its JSON text (as a string)."""
+    try:
+        orjson.dumps(value)
+    except TypeError:
+        return json_text(value).decode("utf-8", "replace")
+    return value
 
 
 def flatten(obj: dict[str, Any], prefix: str = "") -> dict[str, Any]:

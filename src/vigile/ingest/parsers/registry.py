@@ -130,10 +130,9 @@ def admit(
     JSON records are decoded (which proves them well-formed) and checked for the shape their
     source type needs, but not normalised: that work is left to the pipeline's detection
     processes, off the receivers' path. Text records (syslog, CEF, LEEF) are parsed in full,
-    parsing being their only check. Raises :class:`ParseError` as :func:`parse` would; a
-    record admitted here can still fail :func:`parse` in one case (an EVTX record nested
-    deeper than flattening allows, see :func:`evtx.admission_check`), which the pipeline
-    quarantines.
+    parsing being their only check. Raises :class:`ParseError` as :func:`parse` would: a
+    record admitted here is one that :func:`parse` accepts (should a parser still fail on
+    it, the pipeline quarantines it with the reason).
 
     ``decoded``: the object that ``raw`` is orjson's JSON text of, when the receiver holds
     it: the shape is read from it instead of decoding ``raw`` again.
