@@ -29,6 +29,7 @@ from tests.ingest.test_worker import RULE, sysmon
 from tests.web.conftest import build_world
 from vigile.alerts.models import Alert
 from vigile.app import create_app
+from vigile.assets.models import Asset
 from vigile.config import Settings
 from vigile.db import make_engine, make_sessionmaker
 from vigile.detection.engine import ruleset_from_yaml
@@ -45,6 +46,7 @@ from vigile.ingest.parsers.model import Event, ParseError, ParseOptions
 from vigile.ingest.parsers.registry import AUTO, PARSERS, admit, parse
 from vigile.ingest.runtime import open_spool
 from vigile.ingest.worker import Worker
+from vigile.sources.models import Source
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 OPTS = ParseOptions(received_at=NOW, max_record_bytes=2048)
@@ -251,6 +253,28 @@ def test_deeply_nested_records_are_stored_and_matched(
     assert deep.fields["Payload"] == "[" * 400 + "]" * 400 and deep.fields["EventID"] == 1
     windows = store.get(tenant, hashlib.sha256(DEEP_WINDOWS).hexdigest())
     assert windows is not None and windows.fields["a"] == 1  # the deepest UserData element
+    store.close()
+
+
+def test_nul_in_an_events_text_is_stored_on_every_database(
+    settings: Settings, clock: Callable[[], datetime], tmp_path: Path
+) -> None:
+    """PostgreSQL text refuses NUL: a host or user name carrying one (the sender writes
+    them) must not fail the batch's alerts, sources or assets, retried for ever."""
+    event = sysmon(1) | {"Computer": "ws\x00evil", "User": "CORP\\b\x00b"}
+    tenant = _ingest(settings, clock, [orjson.dumps(event), orjson.dumps(sysmon(2))])
+    store = DuckDbEventStore(tmp_path / "events.duckdb")
+    assert _drain(settings, clock, store) == 2
+    assert store.count() == 2 and _quarantined(settings) == []
+    engine = make_engine(settings.effective_database_url)
+    with make_sessionmaker(engine)() as session:
+        hosts = {a.host for a in session.scalars(select(Alert))}
+        assert hosts == {"ws\ufffdevil", "ws0"}
+        sources = set(session.scalars(select(Source.host).where(Source.tenant_id == tenant)))
+        assert "ws\ufffdevil" in sources
+        assets = set(session.scalars(select(Asset.name).where(Asset.tenant_id == tenant)))
+        assert {"ws\ufffdevil", "corp\\b\ufffdb"} <= {name.lower() for name in assets}
+    engine.dispose()
     store.close()
 
 

@@ -16,6 +16,8 @@ from typing import Any
 
 import orjson
 
+from vigile.dbtext import sql_text
+
 # Field names (compared case-insensitively, dotted paths for nested objects) that name assets,
 # in order of preference: Windows/Sysmon, ECS, CEF/LEEF and common syslog/JSON spellings.
 HOST_FIELDS = (
@@ -333,7 +335,7 @@ def _values(flat: Mapping[str, Any], names: Iterable[str], clean: Any) -> list[s
 def _text(value: Any) -> str | None:
     if value is None or isinstance(value, dict | list | bool):
         return None
-    text = str(value).strip()
+    text = sql_text(str(value).strip())  # stored in the alert's and the assets' columns
     return None if text.lower() in _EMPTY else text
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from vigile.auth import service as auth
 from vigile.db import transaction
+from vigile.dbtext import sql_text
 from vigile.errors import PermissionDenied
 from vigile.ingest.credentials import Credential
 from vigile.ingest.intake import Incoming, Intake, Rejection, parse_batch
@@ -177,7 +178,7 @@ def kept_text(raw: bytes) -> str:
     """The text the quarantine keeps of a record: cut to :data:`QUARANTINE_RAW_MAX` bytes,
     invalid UTF-8 and NUL (which PostgreSQL text refuses) replaced."""
     cut = raw[:QUARANTINE_RAW_MAX]
-    return cut.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
+    return sql_text(cut.decode("utf-8", errors="replace"))
 
 
 def quarantine(

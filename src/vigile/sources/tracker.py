@@ -9,6 +9,7 @@ none). A failure to record is logged and never blocks the pipeline.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from vigile.alerts import service as alerts
 from vigile.alerts.policy import SYSTEM
+from vigile.dbtext import sql_text
 from vigile.errors import VigileError
 from vigile.sources.models import Source
 
@@ -53,12 +55,18 @@ class Seen:
     last: datetime
 
 
+@functools.lru_cache(maxsize=4096)
+def _host(host: str | None) -> str:
+    """A source's host as its key stores it (cut to the column; hosts recur)."""
+    return sql_text((host or "")[:255])
+
+
 def aggregate(batch: Sequence[tuple[int, Observed]]) -> dict[Key, Seen]:
     """Counts and times per source key of one batch."""
     out: dict[Key, Seen] = {}
     for tenant_id, env in batch:
         ev = env.event
-        key = (tenant_id, env.receiver[:32], (ev.source_type or "")[:64], (ev.host or "")[:255])
+        key = (tenant_id, env.receiver[:32], (ev.source_type or "")[:64], _host(ev.host))
         seen = out.get(key)
         at = env.received_at
         if seen is None:
