@@ -194,8 +194,10 @@ def test_a_nested_windows_event_naming_no_channel_nor_id_is_refused_at_the_door(
 DEEP_LIST = b'{"EventID":1,"Channel":"Security","Payload":' + b"[" * 400 + b"]" * 400 + b"}"
 
 
-def _drain(settings: Settings, clock: Callable[[], datetime], store: DuckDbEventStore) -> int:
-    """Run the pipeline over everything spooled; the records processed."""
+def pipeline_worker(
+    settings: Settings, clock: Callable[[], datetime], store: Any
+) -> tuple[Worker, Callable[[], None]]:
+    """A worker on the settings' spool and database (the rule: :data:`RULE`) and its close."""
     engine = make_engine(settings.effective_database_url)
     sessions = make_sessionmaker(engine)
     spool = open_spool(settings)
@@ -207,12 +209,22 @@ def _drain(settings: Settings, clock: Callable[[], datetime], store: DuckDbEvent
         clock,
         observe=batch_observer(sessions, clock),
     )
-    try:
-        return worker.drain()
-    finally:
+
+    def close() -> None:
         worker.close()
         spool.close()
         engine.dispose()
+
+    return worker, close
+
+
+def _drain(settings: Settings, clock: Callable[[], datetime], store: DuckDbEventStore) -> int:
+    """Run the pipeline over everything spooled; the records processed."""
+    worker, close = pipeline_worker(settings, clock, store)
+    try:
+        return worker.drain()
+    finally:
+        close()
 
 
 def _quarantined(settings: Settings) -> list[QuarantinedRecord]:

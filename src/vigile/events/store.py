@@ -281,6 +281,13 @@ class EventRows:
         return _rows_from_ipc, ([b.serialize().to_pybytes() for b in self._batches],)
 
     @classmethod
+    def of_arrow(cls, table: pa.Table) -> EventRows:
+        """Rows of a table of :data:`ROWS_SCHEMA` (as :meth:`to_arrow` gives, or a slice)."""
+        rows = cls()
+        rows._batches = table.to_batches()
+        return rows
+
+    @classmethod
     def of(cls, events: Sequence[Event]) -> EventRows:
         rows = cls()
         for event in events:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -29,8 +29,9 @@ from vigile.alerts.types import RaiseStatus
 from vigile.audit.service import AuditContention
 from vigile.db import rows_inserter, transaction
 from vigile.detection.model import Rule
-from vigile.events.store import EventStore
-from vigile.ingest.detect import Detector, Hit, Matched, alert_rule_id
+from vigile.events.store import EventRows, EventStore
+from vigile.ingest.detect import Detector, Hit, Matched, Unparsable, alert_rule_id
+from vigile.ingest.envelope import MAGIC, Spooled
 from vigile.ingest.models import DetectionMark
 from vigile.scope import CallerScope, Role
 from vigile.spool.api import Batch, Offset, SpoolBackend
@@ -40,6 +41,10 @@ READ_AHEAD = 3
 """Batches read ahead of the one being written, their analysis started: the detection
 processes keep working while the writer is slower than them (its alerts and store share the
 GIL with the receivers in `vigile serve`), instead of idling after one batch."""
+ISOLATE_AFTER = 3
+"""Failures of the same batch after which its events are written in parts, to find and
+quarantine the ones that fail alone (see :meth:`Worker._isolate`)."""
+ISOLATE_PARTS = 16
 PIPELINE = CallerScope(principal="system:pipeline", role=Role.ADMIN, tenant_ids=None)
 """The pipeline's scope (named in the audit trail of the alerts it raises)."""
 log = logging.getLogger(__name__)
@@ -75,6 +80,8 @@ class _Pending:
     match: Callable[[], Matched]
     detector: Detector
     matched: Matched | None = None
+    failures: int = 0
+    """How many times writing it failed (it is retried)."""
 
 
 class Worker:
@@ -135,7 +142,11 @@ class Worker:
             return None
         if self.detector.processes > 1:
             self._read_ahead()
-        report = self._process(current)
+        try:
+            report = self._process(current)
+        except Exception:
+            current.failures += 1
+            raise
         self.spool.commit(GROUP, current.batch.next_offset)
         self._current = None
         self.processed += report.records
@@ -231,20 +242,16 @@ class Worker:
             log.error(
                 "unreadable spool record at offset %s", pending.batch.records[position].offset
             )
-        # The event store (DuckDB, which works without the GIL) is written in its own
-        # thread while this one raises the alerts (SQL); the offset is committed once both
-        # are done, so a failure of either replays the batch, idempotently.
-        storing = self._store_thread.submit(self.store.add_rows, matched.rows)
-        try:
-            rules = pending.detector.ruleset.rules
-            hits = [
-                (hit, rules[hit.rule])
-                for hit in matched.hits
-                if self.in_force is None or self.in_force(hit.tenant_id, rules[hit.rule])
-            ]
-            counts = self._raise_all(hits) if hits else {}
-        finally:
-            stored = storing.result()
+        rules = pending.detector.ruleset.rules
+        hits = [
+            (hit, rules[hit.rule])
+            for hit in matched.hits
+            if self.in_force is None or self.in_force(hit.tenant_id, rules[hit.rule])
+        ]
+        if pending.failures >= ISOLATE_AFTER:
+            stored, counts = self._isolate(pending, matched, hits)
+        else:
+            stored, counts = self._write(matched.rows, hits)
         if self.observe is not None and (matched.rows or matched.unparsable):
             self.observe(matched, pending.batch.next_offset)
         return BatchReport(
@@ -256,6 +263,88 @@ class Worker:
             suppressed=counts.get(RaiseStatus.SUPPRESSED, 0),
             skipped=len(matched.unreadable),
         )
+
+    def _write(
+        self, rows: EventRows, hits: list[tuple[Hit, Rule]]
+    ) -> tuple[int, dict[RaiseStatus, int]]:
+        """Store ``rows`` and raise ``hits``: the events stored and the alerts' outcomes."""
+        # The event store (DuckDB, which works without the GIL) is written in its own
+        # thread while this one raises the alerts (SQL); the offset is committed once both
+        # are done, so a failure of either replays the batch, idempotently.
+        storing = self._store_thread.submit(self.store.add_rows, rows)
+        try:
+            counts = self._raise_all(hits) if hits else {}
+        finally:
+            stored = storing.result()
+        return stored, counts
+
+    def _isolate(
+        self, pending: _Pending, matched: Matched, hits: list[tuple[Hit, Rule]]
+    ) -> tuple[int, dict[RaiseStatus, int]]:
+        """Write a batch that failed :data:`ISOLATE_AFTER` times in :data:`ISOLATE_PARTS`
+        parts, and the events of a failing part one by one: an event whose store or alerts
+        fail alone is quarantined with the error, the others are written (idempotently:
+        parts written before a failure are written again as no-ops; of a quarantined
+        event, the store or the alerts may have been written, the other having failed). When every part and every event of
+        the first failing part fail, the cause is not an event (a database down, a full
+        disk): the error is raised and the batch retried, nothing quarantined. A batch of
+        one event is quarantined: with the database down, so is the quarantine, and the
+        batch is retried."""
+        table = matched.rows.to_arrow()
+        keys = list(zip(table["tenant_id"].to_pylist(), table["event_id"].to_pylist(), strict=True))
+        first: dict[tuple[int, str], int] = {}
+        for row, key in enumerate(keys):
+            first.setdefault(key, row)
+        hits_of: dict[int, list[tuple[Hit, Rule]]] = {}
+        for hit, rule in hits:  # each with the first row of its event
+            hits_of.setdefault(first[(hit.tenant_id, hit.event_id)], []).append((hit, rule))
+        stored, counts = 0, Counter[RaiseStatus]()
+        failed: dict[int, Exception] = {}
+
+        def write(start: int, end: int) -> Exception | None:
+            nonlocal stored
+            part = [h for row in range(start, end) for h in hits_of.get(row, ())]
+            try:
+                added, raised = self._write(
+                    EventRows.of_arrow(table.slice(start, end - start)), part
+                )
+            except Exception as exc:
+                return exc
+            stored += added
+            counts.update(raised)
+            return None
+
+        size = max(1, -(-len(keys) // ISOLATE_PARTS))
+        parts = [(start, min(start + size, len(keys))) for start in range(0, len(keys), size)]
+        errors = [write(start, end) for start, end in parts]
+        succeeded = any(error is None for error in errors)
+        for (start, end), error in zip(parts, errors, strict=True):
+            if error is None:
+                continue
+            for row in range(start, end):
+                alone = error if end - start == 1 else write(row, row + 1)
+                if alone is None:
+                    succeeded = True
+                else:
+                    failed[row] = alone
+            if not succeeded and len(keys) > 1:
+                raise error  # every write failed, event by event too: not an event's fault
+        for row, error in failed.items():
+            log.error("event %s of tenant %s quarantined: %s", keys[row][1], keys[row][0], error)
+            matched.unparsable.append(self._unwritable(pending, keys[row], error))
+        return stored, dict(counts)
+
+    @staticmethod
+    def _unwritable(pending: _Pending, key: tuple[int, str], error: Exception) -> Unparsable:
+        """The quarantine entry of the batch's record of event ``key``."""
+        tenant_id, event_id = key
+        for position, (tenant, data) in enumerate(pending.records):
+            if tenant == tenant_id and data.startswith(MAGIC):
+                spooled = Spooled.decode(data)
+                if spooled.id == event_id:
+                    reason = f"pipeline failure: {type(error).__name__}: {error}"[:500]
+                    return Unparsable(tenant_id, position, reason, spooled)
+        raise error  # a first-layout record: nothing to quarantine it as
 
     def _alert_input(self, rule: Rule) -> AlertInput:
         """The alert of a rule, with a placeholder event: validated once per rule of the
