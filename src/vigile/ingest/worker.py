@@ -285,11 +285,11 @@ class Worker:
         parts, and the events of a failing part one by one: an event whose store or alerts
         fail alone is quarantined with the error, the others are written (idempotently:
         parts written before a failure are written again as no-ops; of a quarantined
-        event, the store or the alerts may have been written, the other having failed). When every part and every event of
-        the first failing part fail, the cause is not an event (a database down, a full
-        disk): the error is raised and the batch retried, nothing quarantined. A batch of
-        one event is quarantined: with the database down, so is the quarantine, and the
-        batch is retried."""
+        event, the store or the alerts may have been written, the other having failed).
+        When every part and every event of the first failing part fail, the cause is not
+        an event (a database down, a full disk): the error is raised and the batch retried,
+        nothing quarantined. A batch of one event is quarantined: with the database down,
+        so is the quarantine, and the batch is retried."""
         table = matched.rows.to_arrow()
         keys = list(zip(table["tenant_id"].to_pylist(), table["event_id"].to_pylist(), strict=True))
         first: dict[tuple[int, str], int] = {}
