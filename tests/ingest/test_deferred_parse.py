@@ -227,7 +227,7 @@ def _drain(settings: Settings, clock: Callable[[], datetime], store: DuckDbEvent
         close()
 
 
-def _quarantined(settings: Settings) -> list[QuarantinedRecord]:
+def quarantined_records(settings: Settings) -> list[QuarantinedRecord]:
     engine = make_engine(settings.effective_database_url)
     try:
         with make_sessionmaker(engine)() as session:
@@ -236,7 +236,7 @@ def _quarantined(settings: Settings) -> list[QuarantinedRecord]:
         engine.dispose()
 
 
-def _ingest(settings: Settings, clock: Callable[[], datetime], lines: list[bytes]) -> int:
+def ingest_lines(settings: Settings, clock: Callable[[], datetime], lines: list[bytes]) -> int:
     """POST ``lines`` to the native endpoint as tenant alpha; the tenant's id."""
     world = build_world(settings, clock)
     app = create_app(settings, clock=clock)
@@ -255,10 +255,10 @@ def test_deeply_nested_records_are_stored_and_matched(
     settings: Settings, clock: Callable[[], datetime], tmp_path: Path
 ) -> None:
     lines = [orjson.dumps(sysmon(1)), DEEP_WINDOWS, DEEP_LIST, orjson.dumps(sysmon(2))]
-    tenant = _ingest(settings, clock, lines)
+    tenant = ingest_lines(settings, clock, lines)
     store = DuckDbEventStore(tmp_path / "events.duckdb")
     assert _drain(settings, clock, store) == 4
-    assert store.count() == 4 and _quarantined(settings) == []
+    assert store.count() == 4 and quarantined_records(settings) == []
     deep = store.get(tenant, hashlib.sha256(DEEP_LIST).hexdigest())
     assert deep is not None
     # Too deep for orjson to write: kept as its JSON text; the rest of the event as it was.
@@ -274,10 +274,10 @@ def test_nul_in_an_events_text_is_stored_on_every_database(
     """PostgreSQL text refuses NUL: a host or user name carrying one (the sender writes
     them) must not fail the batch's alerts, sources or assets, retried for ever."""
     event = sysmon(1) | {"Computer": "ws\x00evil", "User": "CORP\\b\x00b"}
-    tenant = _ingest(settings, clock, [orjson.dumps(event), orjson.dumps(sysmon(2))])
+    tenant = ingest_lines(settings, clock, [orjson.dumps(event), orjson.dumps(sysmon(2))])
     store = DuckDbEventStore(tmp_path / "events.duckdb")
     assert _drain(settings, clock, store) == 2
-    assert store.count() == 2 and _quarantined(settings) == []
+    assert store.count() == 2 and quarantined_records(settings) == []
     engine = make_engine(settings.effective_database_url)
     with make_sessionmaker(engine)() as session:
         hosts = {a.host for a in session.scalars(select(Alert))}
@@ -343,12 +343,12 @@ def test_a_record_the_pipeline_fails_on_is_quarantined_and_the_rest_of_its_batch
 
     monkeypatch.setattr(detect, "match_event", faulty)  # detection runs in this process
     lines = [orjson.dumps(sysmon(n)) for n in (1, 2, 3)]
-    tenant = _ingest(settings, clock, lines)
+    tenant = ingest_lines(settings, clock, lines)
     store = DuckDbEventStore(tmp_path / "events.duckdb")
     assert _drain(settings, clock, store) == 3  # processed, not retried for ever
     assert store.count() == 2
     assert store.get(tenant, hashlib.sha256(lines[1]).hexdigest()) is None
-    rows = _quarantined(settings)
+    rows = quarantined_records(settings)
     assert [(r.tenant_id, r.reason, r.raw.encode()) for r in rows] == [
         (tenant, "pipeline failure: RuntimeError: matcher fault", lines[1])
     ]

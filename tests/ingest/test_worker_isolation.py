@@ -14,7 +14,7 @@ import orjson
 import pytest
 from sqlalchemy import func, select
 
-from tests.ingest.test_deferred_parse import _ingest, _quarantined, pipeline_worker
+from tests.ingest.test_deferred_parse import ingest_lines, pipeline_worker, quarantined_records
 from tests.ingest.test_worker import sysmon
 from vigile.alerts.models import Alert
 from vigile.config import Settings
@@ -45,7 +45,7 @@ def test_the_event_that_fails_alone_is_quarantined_and_the_rest_written(
     settings: Settings, clock: Callable[[], datetime], tmp_path: Path, count: int, bad: int
 ) -> None:
     lines = [orjson.dumps(sysmon(n)) for n in range(count)]
-    tenant = _ingest(settings, clock, lines)
+    tenant = ingest_lines(settings, clock, lines)
     store = DuckDbEventStore(tmp_path / "events.duckdb")
     worker, close = pipeline_worker(
         settings, clock, FailingStore(store, {hashlib.sha256(lines[bad]).hexdigest()})
@@ -54,14 +54,14 @@ def test_the_event_that_fails_alone_is_quarantined_and_the_rest_written(
         for _ in range(ISOLATE_AFTER):  # retried as it was: the cause may be passing
             with pytest.raises(ValueError, match="cannot store this"):
                 worker.run_once()
-        assert _quarantined(settings) == []
+        assert quarantined_records(settings) == []
         report = worker.run_once()
         assert report is not None and report.records == count
         assert report.stored == store.count() == count - 1
         assert worker.run_once() is None  # committed: the spool goes on
     finally:
         close()
-    rows = _quarantined(settings)
+    rows = quarantined_records(settings)
     assert [(r.tenant_id, r.reason, r.raw.encode()) for r in rows] == [
         (tenant, "pipeline failure: ValueError: cannot store this", lines[bad])
     ]
@@ -78,7 +78,7 @@ def test_the_event_that_fails_alone_is_quarantined_and_the_rest_written(
 def test_a_failure_of_every_write_is_retried_and_quarantines_nothing(
     settings: Settings, clock: Callable[[], datetime], tmp_path: Path
 ) -> None:
-    _ingest(settings, clock, [orjson.dumps(sysmon(n)) for n in range(20)])
+    ingest_lines(settings, clock, [orjson.dumps(sysmon(n)) for n in range(20)])
     store = DuckDbEventStore(tmp_path / "events.duckdb")
     failing = FailingStore(store, None)
     worker, close = pipeline_worker(settings, clock, failing)
@@ -87,11 +87,11 @@ def test_a_failure_of_every_write_is_retried_and_quarantines_nothing(
             with pytest.raises(ValueError, match="cannot store this"):
                 worker.run_once()
         assert (worker.spool.committed(GROUP) or 0) == 0 and store.count() == 0  # not one
-        assert _quarantined(settings) == []
+        assert quarantined_records(settings) == []
         failing.bad = set()  # the database is back: the batch goes through whole
         report = worker.run_once()
         assert report is not None and report.stored == 20
     finally:
         close()
-    assert _quarantined(settings) == []
+    assert quarantined_records(settings) == []
     store.close()
