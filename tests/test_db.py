@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import text
+import pytest
+from sqlalchemy import Connection, text
 
 from vigile.db import make_engine
 
@@ -22,3 +23,51 @@ def test_sqlite_commits_are_durable_and_write_locking(tmp_path: Path) -> None:
     finally:
         engine.dispose()
     assert settings == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1}  # 2: FULL
+
+
+def _temp_files() -> list[str]:
+    """SQLite's open temporary files in this process (created, then unlinked: ``etilqs_``)."""
+    fds = Path("/proc/self/fd")
+    names = []
+    for fd in fds.iterdir():
+        try:
+            names.append(str(fd.readlink()))
+        except OSError:  # closed meanwhile
+            continue
+    return [name for name in names if "etilqs_" in name]
+
+
+def _large_statement_in_transaction(connection: Connection) -> list[str]:
+    """A multi-row insert at random places of a unique index, in a transaction that has
+    written already (as the pipeline's marks are): it needs a statement journal, ~1 MB of
+    the index's pages. The temporary files open at its end, before the rollback."""
+    numbers = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {})"
+    if connection.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar() == 0:
+        connection.exec_driver_sql("CREATE TABLE t (a INTEGER PRIMARY KEY, k TEXT UNIQUE)")
+        connection.exec_driver_sql(
+            numbers.format(20_000) + " INSERT INTO t (k) SELECT hex(randomblob(32)) FROM n"
+        )
+    connection.commit()
+    connection.exec_driver_sql("INSERT INTO t (k) VALUES ('x')")  # begins the transaction
+    connection.exec_driver_sql(
+        numbers.format(1_000) + " INSERT INTO t (k) SELECT hex(randomblob(32)) FROM n"
+    )
+    files = _temp_files()
+    connection.rollback()
+    return files
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc (Linux)")
+def test_sqlite_keeps_temporary_files_in_memory(tmp_path: Path) -> None:
+    """Statement journals and transient indices stay in memory: under load the pipeline's
+    batches spilled them to a file written more than the spool."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'v.db'}")
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA temp_store").scalar() == 2  # MEMORY
+            assert _large_statement_in_transaction(connection) == []
+            # The same statements spill to a file with SQLite's default (the check can fail).
+            connection.exec_driver_sql("PRAGMA temp_store=DEFAULT")
+            assert _large_statement_in_transaction(connection) != []
+    finally:
+        engine.dispose()
