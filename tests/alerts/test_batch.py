@@ -16,6 +16,7 @@ from tests.alerts.conftest import EVENT, MORNING, OP, detection, tenant_id
 from tests.conftest import FakeClock
 from vigile.alerts import evidence as ev
 from vigile.alerts import rules, service
+from vigile.alerts.batch import Detection, raise_many
 from vigile.alerts.models import Alert, AlertEvent, AlertEvidence
 from vigile.alerts.policy import AlertPolicy
 from vigile.alerts.schemas import AlertInput, RuleExceptionIn
@@ -172,6 +173,39 @@ def _prepared_ahead(
     return list(service.raise_alerts(session, OP, batch, clock, POLICY, ahead=ahead))
 
 
+def _as_canonical_json(
+    ahead: bool,
+) -> Callable[[Session, list[tuple[int, AlertInput]], FakeClock], list[object]]:
+    """Raising with the events given as their canonical JSON (as the pipeline does), with
+    or without their :func:`evidence.prepare` computed ahead."""
+
+    def how(
+        session: Session, batch: list[tuple[int, AlertInput]], clock: FakeClock
+    ) -> list[object]:
+        detections = [
+            Detection(
+                tenant,
+                d,
+                [ev.CanonicalJson(ev.canonical_json(e)) for e in d.events],
+                ev.prepare(d.rule_id, d.events, d.key_fields) if ahead else None,
+            )
+            for tenant, d in batch
+        ]
+        raised = raise_many(session, OP, detections, clock, POLICY)
+        return [
+            r
+            if isinstance(r, Exception)
+            else service.RaiseOutcome(
+                r.status,
+                session.get(Alert, r.alert_id) if r.alert_id else None,
+                r.exception_reason,
+            )
+            for r in raised
+        ]
+
+    return how
+
+
 def _run(
     db: sessionmaker[Session],
     clock: FakeClock,
@@ -187,7 +221,11 @@ def _run(
     return snap
 
 
-@pytest.mark.parametrize("how", [_batched, _prepared_ahead])
+@pytest.mark.parametrize(
+    "how",
+    [_batched, _prepared_ahead, _as_canonical_json(True), _as_canonical_json(False)],
+    ids=["batched", "prepared", "canonical-prepared", "canonical"],
+)
 def test_a_batch_raises_as_one_by_one(
     db: sessionmaker[Session],
     fake_clock: FakeClock,

@@ -1,5 +1,5 @@
 """What the detection processes send back: the results of a pool equal inline analysis, hits
-survive pickling as they were (and an event's evidence stays one dict), the pipes are wide."""
+survive pickling as they were (and an event's evidence stays one string), the pipes are wide."""
 
 from __future__ import annotations
 

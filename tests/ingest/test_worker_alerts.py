@@ -3,6 +3,7 @@ in the marks, replays that raise nothing, a failing hit that does not block the 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -13,13 +14,14 @@ from sqlalchemy import event, func, select
 
 from tests.ingest.test_worker import RULE, sysmon
 from tests.web.conftest import build_world
-from vigile.alerts.models import Alert, AlertEvent
+from vigile.alerts.evidence import canonical_json, content_hash
+from vigile.alerts.models import Alert, AlertEvent, AlertEvidence
 from vigile.audit import service as audit
 from vigile.config import Settings
 from vigile.db import make_engine, make_sessionmaker
 from vigile.detection.engine import ruleset_from_yaml
 from vigile.detection.model import Rule
-from vigile.ingest.detect import Detector, Hit, analyse
+from vigile.ingest.detect import EVENT_ID_FIELD, Detector, Hit, analyse
 from vigile.ingest.intake import Incoming, parse_batch
 from vigile.ingest.models import DetectionMark
 from vigile.ingest.worker import Worker
@@ -116,6 +118,38 @@ def test_batch_reads_search_indexes_on_sqlite(
                         seen.add(words[1])
                         assert not (words[0] == "SCAN" and words[1] in big), (statement, detail)
         assert big <= seen  # all were read (guards the test itself)
+    finally:
+        worker.close()
+        engine.dispose()
+
+
+def test_evidence_is_the_canonical_json_of_the_event_it_hashes(
+    settings: Settings, clock: Callable[[], datetime]
+) -> None:
+    """The detection processes write each matching event's JSON once: the text the alert
+    keeps is the canonical JSON of the event (its fields and stored id), and its content
+    hash is that text's SHA-256 (what incident reports check evidence against)."""
+    world = build_world(settings, clock)
+    alpha = world.tenant_ids["alpha"]
+    engine = make_engine(settings.effective_database_url)
+    sessions = make_sessionmaker(engine)
+    none: Any = None
+    worker = Worker(none, none, sessions, Detector(ruleset_from_yaml([RULE])), clock)
+    try:
+        events = [{**sysmon(i), "Nested": {"b": [1, "é"], "a": None}} for i in range(3)]
+        hits = _hits(worker, [alpha], events, clock)
+        assert len(hits) == 3 and all(isinstance(hit.evidence, str) for hit, _ in hits)
+        worker._raise_all(hits)
+        with sessions() as session:
+            kept = session.execute(select(AlertEvidence.content_hash, AlertEvidence.event)).all()
+        assert len(kept) == 3
+        ids = {hit.event_id for hit, _ in hits}
+        for digest, text in kept:
+            event = orjson.loads(text)
+            assert text == canonical_json(event)
+            assert digest == content_hash(event) == hashlib.sha256(text.encode()).hexdigest()
+            assert event.pop(EVENT_ID_FIELD) in ids
+            assert event["Nested"] == {"a": None, "b": [1, "é"]}
     finally:
         worker.close()
         engine.dispose()

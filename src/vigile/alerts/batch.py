@@ -4,7 +4,7 @@ executemany, one audit compare-and-set per batch."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from operator import itemgetter
@@ -55,8 +55,9 @@ class Detection:
     rule: AlertInput
     """The alert's rule fields, raise time and key fields; its ``events`` are not read, so
     one validated input can serve every detection of a rule."""
-    events: Sequence[Mapping[str, Any]]
-    """The matching event(s)."""
+    events: Sequence[ev.Evidence]
+    """The matching event(s) (as :class:`~vigile.alerts.evidence.CanonicalJson` only with
+    ``prepared``, which is then not derived from them)."""
     prepared: ev.Prepared | None = None
     """:func:`evidence.prepare` of ``events``, when the caller computed it already."""
 
@@ -120,11 +121,11 @@ class _Open:
 
     def keep(
         self,
-        events: Sequence[Mapping[str, Any]],
+        events: Sequence[ev.Evidence],
         hashes: Sequence[str],
         seen: datetime,
         policy: AlertPolicy,
-        into: list[tuple[_Open, Mapping[str, Any], str, datetime]],
+        into: list[tuple[_Open, ev.Evidence, str, datetime]],
     ) -> bool:
         """Note the events not kept yet (up to the policy's maximum) as evidence to insert;
         whether any was."""
@@ -239,12 +240,13 @@ def raise_many(
             continue
         prep = d.prepared
         if prep is None:
-            prep = ev.prepare(d.rule.rule_id, d.events, d.rule.key_fields)
+            events = [ev.as_mapping(event) for event in d.events]
+            prep = ev.prepare(d.rule.rule_id, events, d.rule.key_fields)
         keyed.append((i, d, raised, level, prep))
     window = policy.dedup_window
     groups: dict[tuple[int, str, str], list[_Open]] = defaultdict(list)
     loaded = _open_alerts(session, keyed, window, groups) if window and keyed else []
-    evidence: list[tuple[_Open, Mapping[str, Any], str, datetime]] = []
+    evidence: list[tuple[_Open, ev.Evidence, str, datetime]] = []
     created: list[tuple[_Open, Detection, ev.Prepared, Level, Deadline]] = []
     deadlines: dict[tuple[int, Level, datetime], Deadline] = {}
     done: list[tuple[int, RaiseStatus, _Open]] = []
@@ -397,11 +399,11 @@ def _matching(
 
 def _join(
     alert: _Open,
-    events: Sequence[Mapping[str, Any]],
+    events: Sequence[ev.Evidence],
     prep: ev.Prepared,
     raised: datetime,
     policy: AlertPolicy,
-    evidence: list[tuple[_Open, Mapping[str, Any], str, datetime]],
+    evidence: list[tuple[_Open, ev.Evidence, str, datetime]],
 ) -> None:
     """:func:`vigile.alerts.intake.join` on an alert of the batch (same rules)."""
     if not alert.keep(events, prep.hashes, raised, policy, evidence) and all(
@@ -425,7 +427,7 @@ def _write(
     now: datetime,
     loaded: Sequence[_Open],
     created: Sequence[tuple[_Open, Detection, ev.Prepared, Level, Deadline]],
-    evidence: Sequence[tuple[_Open, Mapping[str, Any], str, datetime]],
+    evidence: Sequence[tuple[_Open, ev.Evidence, str, datetime]],
 ) -> None:
     """The batch's rows: new alerts (their ids noted), joined alerts, evidence, and each new
     alert's timeline row and audit entry."""
@@ -470,7 +472,7 @@ def _write(
         )
     if evidence:
         kept = [
-            (alert.id, digest, ev.canonical_json(event), seen)
+            (alert.id, digest, ev.evidence_json(event), seen)
             for alert, event, digest, seen in evidence
         ]
         names = ("alert_id", "content_hash", "event", "seen_at")

@@ -103,6 +103,36 @@ def content_hash(event: Mapping[str, Any]) -> str:
     return hashlib.sha256(orjson.dumps(event, option=_CANONICAL)).hexdigest()
 
 
+class CanonicalJson(str):
+    """An event given as its :func:`canonical_json` text, written where the event was (a
+    detection process, which hashed it): kept as evidence as it is, not written again."""
+
+    __slots__ = ()
+
+
+Evidence = Mapping[str, Any] | CanonicalJson
+"""A matching event, as a mapping or already written as its canonical JSON."""
+
+
+def canonical(event: Mapping[str, Any]) -> tuple[str, str]:
+    """:func:`canonical_json` and :func:`content_hash` of ``event``, from one serialisation."""
+    data = orjson.dumps(event, option=_CANONICAL)
+    return data.decode(), hashlib.sha256(data).hexdigest()
+
+
+def evidence_json(event: Evidence) -> str:
+    """The canonical JSON text of an evidence event (a plain ``str``, for the drivers)."""
+    return str(event) if isinstance(event, CanonicalJson) else canonical_json(event)
+
+
+def as_mapping(event: Evidence) -> Mapping[str, Any]:
+    """An evidence event as a mapping (a :class:`CanonicalJson` read back)."""
+    if isinstance(event, CanonicalJson):
+        loaded: dict[str, Any] = orjson.loads(str(event))  # orjson reads exact str only
+        return loaded
+    return event
+
+
 def flatten(event: Mapping[str, Any]) -> dict[str, Any]:
     """Lower-cased dotted keys to scalar values (``{"host": {"name": x}}`` → ``host.name``)."""
     flat: dict[str, Any] = {}

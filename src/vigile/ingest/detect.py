@@ -26,7 +26,7 @@ from typing import Any
 from vigile.alerts.evidence import Assets as EventAssets
 from vigile.alerts.evidence import (
     Prepared,
-    content_hash,
+    canonical,
     flat_event_assets,
     prepare_rules,
 )
@@ -98,8 +98,10 @@ class Hit:
     event_id: str
     rule: int
     """The rule's index in the rule set (:attr:`Rule.index`)."""
-    evidence: dict[str, Any]
-    """The event as the alert keeps it: its fields and :data:`EVENT_ID_FIELD`."""
+    evidence: str
+    """The event as the alert keeps it, its fields and :data:`EVENT_ID_FIELD`, as canonical
+    JSON (:func:`~vigile.alerts.evidence.canonical_json`): written once here, where it is
+    hashed, and sent as one string rather than a dict to pickle and rebuild per field."""
     prepared: Prepared
 
     def __reduce__(self) -> tuple[type[Hit], tuple[Any, ...]]:
@@ -220,9 +222,9 @@ def _analyse_event(
         matching = match_event(ruleset, env.event)
         hits: list[Hit] = []
         if matching:
-            evidence = {**fields, EVENT_ID_FIELD: env.id}
+            evidence, digest = canonical({**fields, EVENT_ID_FIELD: env.id})
             ids = [alert_rule_id(rule) for rule in matching]
-            ahead = prepare_rules(ids, assets, content_hash(evidence))
+            ahead = prepare_rules(ids, assets, digest)
             hits = [
                 Hit(tenant_id, env.id, rule.index, evidence, prepared)
                 for rule, prepared in zip(matching, ahead, strict=True)

@@ -23,6 +23,7 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from vigile.alerts import service as alerts
+from vigile.alerts.evidence import CanonicalJson
 from vigile.alerts.policy import AlertPolicy
 from vigile.alerts.schemas import AlertInput
 from vigile.alerts.types import RaiseStatus
@@ -387,7 +388,9 @@ class Worker:
         # The alert input of a rule is shared by its hits (validating or copying it per hit
         # was ~6 % of the server's GIL time under load).
         detections = [
-            alerts.Detection(hit.tenant_id, self._alert_input(rule), (hit.evidence,), hit.prepared)
+            alerts.Detection(
+                hit.tenant_id, self._alert_input(rule), (CanonicalJson(hit.evidence),), hit.prepared
+            )
             for hit, rule in todo
         ]
         outcomes = alerts.raise_many(session, PIPELINE, detections, self.clock, self.policy)
