@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 import orjson
-import re2
 
 from vigile.ingest.intake import Incoming
 from vigile.ingest.parsers import registry
@@ -36,12 +36,25 @@ HEALTHY = 17
 UNHEALTHY = 18
 
 _decoder = json.JSONDecoder()
-_BIG_NUMBER = re2.compile(rb"(?m)(?:^|[:\[,])[ \t\r\n]*-?[0-9]{19}")
-"""A number of 19 digits or more: maybe beyond 64 bits, which orjson reads as a float where the
-stdlib decoder keeps the integer. Only where a JSON number can start (a line's start, after
-``:``, ``[`` or ``,``): the digit runs of strings (hashes, hex dumps: 6 % of the corpus's EVTX
-events) do not count, except the rare one after such a character, which only sends its
-line to the stdlib decoder. (RE2: ~2 ms for a 1.4 MB body, Python's re took 14-23.)"""
+
+
+class _Envelope(msgspec.Struct):
+    """A HEC event object as the fast reader takes it: the ``event`` value left as its text
+    (a slice of the body, not decoded into Python objects), the other keys read (unknown
+    ones ignored)."""
+
+    event: msgspec.Raw = msgspec.Raw()
+    time: Any = None
+    host: Any = None
+    source: Any = None
+    sourcetype: Any = None
+    index: Any = None
+    fields: Any = None
+
+
+_ENVELOPE = msgspec.json.Decoder(_Envelope)
+_BLANK: tuple[Any, ...] = ("", None, {}, [])
+_STRING, _CONTAINERS = ord('"'), (ord("{"), ord("["))
 
 
 @dataclass(slots=True)
@@ -56,17 +69,12 @@ class HecBatch:
     indexes: set[str] = field(default_factory=set)
 
 
-def split_objects(body: bytes) -> tuple[list[Any], bytes | None]:
-    """The JSON values of a concatenated body, and the undecodable remainder if any."""
-    values = _split_lines(body)
-    return (values, None) if values is not None else split_concatenated(body)
-
-
-def split_concatenated(body: bytes) -> tuple[list[Any], bytes | None]:
-    """:func:`split_objects` by the general decoder: values one after the other, with or
-    without whitespace between them, whatever the stdlib decoder reads."""
+def split_concatenated(body: bytes) -> tuple[list[tuple[Any, bytes]], bytes | None]:
+    """The JSON values of a body, one after the other with or without whitespace between
+    them (whatever the stdlib decoder reads), each with its text (UTF-8; invalid bytes
+    replaced), and the undecodable remainder if any."""
     text = body.decode("utf-8", errors="replace")
-    values: list[Any] = []
+    values: list[tuple[Any, bytes]] = []
     pos, end = 0, len(text)
     while True:
         while pos < end and text[pos] in " \t\r\n":
@@ -74,39 +82,11 @@ def split_concatenated(body: bytes) -> tuple[list[Any], bytes | None]:
         if pos >= end:
             return values, None
         try:
-            value, pos = _decoder.raw_decode(text, pos)
+            value, stop = _decoder.raw_decode(text, pos)
         except (json.JSONDecodeError, RecursionError):
-            return values, text[pos:].encode("utf-8")
-        values.append(value)
-
-
-def _split_lines(body: bytes) -> list[Any] | None:
-    """The values of a body holding one JSON value per line (what most HEC clients send),
-    decoded by orjson, or by the stdlib decoder for a line that may hold a number of 19
-    digits or more (which orjson may read as a float, see :data:`_BIG_NUMBER`); ``None`` when
-    some line is not exactly one value so read (several objects on a line, an object over
-    several lines, NaN, lone surrogates, invalid UTF-8…): the general decoder then reads the
-    whole body. Where this path reads a value, the general decoder reads the same one."""
-    suspects = [m.start() for m in _BIG_NUMBER.finditer(body)]  # usually none
-    values: list[Any] = []
-    at = 0  # where the line starts in the body
-    next_suspect = 0
-    for line in body.split(b"\n"):
-        end = at + len(line)
-        stdlib = False
-        while next_suspect < len(suspects) and suspects[next_suspect] <= end:
-            stdlib = True  # a match starting on this line (a value spanning lines fails)
-            next_suspect += 1
-        at = end + 1
-        if not line.strip(b" \t\r"):
-            if stdlib:
-                return None  # digits after a blank line: a value over several lines
-            continue
-        try:
-            values.append(_decoder.decode(line.decode("utf-8")) if stdlib else orjson.loads(line))
-        except (orjson.JSONDecodeError, ValueError, RecursionError):  # JSON or Unicode errors
-            return None
-    return values
+            return values, text[pos:].encode("utf-8", "backslashreplace")
+        values.append((value, text[pos:stop].encode("utf-8", "backslashreplace")))
+        pos = stop
 
 
 def _clean(text: str) -> str:
@@ -145,63 +125,154 @@ def _source_type(name: Any) -> str | None:
     return None if chosen in ("json", registry.AUTO) else chosen
 
 
-def to_incoming(obj: dict[str, Any], default_source_type: str | None) -> Incoming:
-    """One HEC event object as a record (``event`` must be present and non-empty)."""
-    event = obj["event"]
-    decoded: dict[str, Any] | None = None
-    if isinstance(event, str):  # a lone surrogate ("\\ud800") is kept as that escape
-        raw = event.encode("utf-8", "backslashreplace")
-    elif type(event) is dict:
-        try:
-            raw = orjson.dumps(event)
-            decoded = event  # raw is its JSON text: admission need not decode raw again
-        except TypeError:  # orjson.JSONEncodeError: see json_text
-            raw = json_text(event)
-    else:
-        raw = json_text(event)
+class _Fields:
+    """A decoded event object seen as an :class:`_Envelope` (its keys as attributes)."""
+
+    __slots__ = ("_obj",)
+
+    def __init__(self, obj: dict[str, Any]) -> None:
+        self._obj = obj
+
+    def __getattr__(self, name: str) -> Any:
+        return self._obj.get(name)
+
+
+Read = Incoming | tuple[int, str]
+"""An event object's record, or its problem (HEC code, reason)."""
+
+
+def _incoming(raw: bytes, obj: Any, default: str | None) -> Incoming:
+    """The record of an event object (``obj``: its :class:`_Envelope` or :class:`_Fields`)."""
     extra: dict[str, Any] = {}
-    fields = obj.get("fields")
+    fields = obj.fields
     if isinstance(fields, dict):
         extra.update({_clean(str(k)): storable(v) for k, v in fields.items()})
     for key in ("source", "sourcetype", "index"):
-        if isinstance(obj.get(key), str):
-            extra.setdefault(key, _clean(obj[key]))
-    host = obj.get("host")
+        value = getattr(obj, key)
+        if isinstance(value, str):
+            extra.setdefault(key, _clean(value))
+    host = obj.host
     host = _clean(host) if isinstance(host, str) else None
     return Incoming(
         raw=raw,
-        source_type=_source_type(obj.get("sourcetype")) or default_source_type,
-        time=_time(obj.get("time")),
-        host=host if isinstance(host, str) and host else None,
+        source_type=_source_type(obj.sourcetype) or default,
+        time=_time(obj.time),
+        host=host if host else None,
         extra=extra,
-        decoded=decoded,
     )
 
 
-def decode_events(body: bytes, default_source_type: str | None = None) -> HecBatch:
-    """Decode an ``/event`` body; unusable objects are recorded as problems, not raised."""
-    values, rest = split_objects(body)
-    out = HecBatch()
-    for i, value in enumerate(values):
-        problem: tuple[int, str] | None = None
-        if not isinstance(value, dict):
-            problem = (INVALID_FORMAT, "not a JSON object")
-        elif "event" not in value:
-            problem = (EVENT_REQUIRED, "Event field is required")
-        elif value["event"] in ("", None, {}, []):
-            problem = (EVENT_BLANK, "Event field cannot be blank")
-        if problem is not None:
-            out.items.append(None)
-            out.problems[i] = problem
-            out.raws[i] = json_text(value)
+def _read(envelope: _Envelope, default: str | None) -> Read | None:
+    """The record of an event object read by the fast reader, or its problem; ``None`` when
+    its event is a string orjson cannot read (a lone surrogate): the stdlib decoder reads
+    that object instead.
+
+    An object event's record is its text as sent, not decoded here: admission decodes it
+    once, as it does a bulk document (decoding it here and holding the objects of the
+    whole body until admission cost twice the time). A string event's record is the
+    string; any other event's, its JSON text as sent."""
+    text = bytes(envelope.event)
+    if not text:
+        return EVENT_REQUIRED, "Event field is required"
+    first = text[0]
+    if first == _STRING:
+        try:
+            event = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return None
+        if not event:
+            return EVENT_BLANK, "Event field cannot be blank"
+        return _incoming(event.encode("utf-8"), envelope, default)
+    # msgspec has checked the value's syntax: {} and [] are blank, with any spacing.
+    if text == b"null" or (first in _CONTAINERS and not text[1:-1].strip(b" \t\r\n")):
+        return EVENT_BLANK, "Event field cannot be blank"
+    return _incoming(text, envelope, default)
+
+
+def _decoded(obj: dict[str, Any], default: str | None) -> Read:
+    """:func:`_read` of an event object only the stdlib decoder reads: its event written
+    again (in the stdlib's escaped spelling where orjson cannot write it, see
+    :func:`json_text`)."""
+    if "event" not in obj:
+        return EVENT_REQUIRED, "Event field is required"
+    event = obj["event"]
+    if event in _BLANK:
+        return EVENT_BLANK, "Event field cannot be blank"
+    if isinstance(event, str):  # a lone surrogate ("\\ud800") is kept as that escape
+        return _incoming(event.encode("utf-8", "backslashreplace"), _Fields(obj), default)
+    return _incoming(json_text(event), _Fields(obj), default)
+
+
+_UNREADABLE = (msgspec.DecodeError, msgspec.ValidationError, RecursionError)
+
+
+def _fast(body: bytes, default: str | None) -> list[tuple[Read, bytes, Any]] | None:
+    """The event objects of a body holding one JSON object per line (what HEC clients
+    send): each read, its line and its ``index``, the envelope read by msgspec. ``None``
+    when some line is not one object so read (several objects on a line, an object over
+    several lines, a value that is no object, NaN, invalid UTF-8, a lone surrogate…): the
+    general reader then takes the whole body."""
+    if not body.isascii():
+        try:  # msgspec does not check the UTF-8 of the event it leaves as text
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    out: list[tuple[Read, bytes, Any]] = []
+    for line in body.split(b"\n"):
+        if not line.strip(b" \t\r"):
             continue
-        assert isinstance(value, dict)
-        if isinstance(value.get("index"), str):
-            out.indexes.add(_clean(value["index"]))
-        out.items.append(to_incoming(value, default_source_type))
+        try:
+            envelope = _ENVELOPE.decode(line)
+        except _UNREADABLE:
+            return None
+        read = _read(envelope, default)
+        if read is None:
+            return None
+        out.append((read, line, envelope.index))
+    return out
+
+
+def _general(
+    body: bytes, default: str | None
+) -> tuple[list[tuple[Read, bytes, Any]], bytes | None]:
+    """:func:`_fast` for any body: the stdlib decoder splits it, each object's text is read
+    as the fast reader reads a line (or, where orjson cannot, from the stdlib's value)."""
+    values, rest = split_concatenated(body)
+    out: list[tuple[Read, bytes, Any]] = []
+    for value, text in values:
+        if not isinstance(value, dict):
+            out.append(((INVALID_FORMAT, "not a JSON object"), text, None))
+            continue
+        try:
+            read = _read(_ENVELOPE.decode(text), default)
+        except _UNREADABLE:
+            read = None
+        out.append((_decoded(value, default) if read is None else read, text, value.get("index")))
+    return out, rest
+
+
+def decode_events(body: bytes, default_source_type: str | None = None) -> HecBatch:
+    """Decode an ``/event`` body; unusable objects are recorded as problems, not raised.
+
+    Bodies of one object per line take the fast reader; any other the stdlib decoder, which
+    reads the same objects into the same records (see :func:`_general`)."""
+    out = HecBatch()
+    read = _fast(body, default_source_type)
+    rest = None
+    if read is None:
+        read, rest = _general(body, default_source_type)
+    for i, (item, text, index) in enumerate(read):
+        if isinstance(item, Incoming):
+            if isinstance(index, str):
+                out.indexes.add(_clean(index))
+            out.items.append(item)
+        else:
+            out.items.append(None)
+            out.problems[i] = item
+            out.raws[i] = text.strip(b" \t\r")  # a line's, as the object's text
     if rest is not None:
-        out.problems[len(values)] = (INVALID_FORMAT, "invalid JSON")
-        out.raws[len(values)] = rest
+        out.problems[len(read)] = (INVALID_FORMAT, "invalid JSON")
+        out.raws[len(read)] = rest
         out.items.append(None)
     return out
 

@@ -35,9 +35,6 @@ class Incoming:
     """Host given by the transport (HEC ``host``, syslog peer), used when the record has none."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Fields added by the transport (HEC indexed ``fields``); the record's own win."""
-    decoded: dict[str, Any] | None = None
-    """The JSON object ``raw`` was written from, when the receiver decoded it already (HEC
-    ``event``): admission reads its shape instead of decoding ``raw`` again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +78,7 @@ def parse_batch(
             if not raw or raw.isspace():  # not strip(): no copy of the record
                 raise ParseError("empty record")
             options = dataclasses.replace(base, received_at=when) if when else base
-            source_type = admit(
-                raw, default_source_type, options, explicit=item.source_type, decoded=item.decoded
-            )
+            source_type = admit(raw, default_source_type, options, explicit=item.source_type)
         except ParseError as exc:
             rejected.append(Rejection(index, exc.reason, raw, item.source_type))
             continue

@@ -122,7 +122,6 @@ def admit(
     options: ParseOptions | None = None,
     *,
     explicit: str | None = None,
-    decoded: dict[str, Any] | None = None,
 ) -> str:
     """Check a record as far as a receiver must before acknowledging it, and return the
     registered source type that :func:`parse` will apply to it (never ``auto``).
@@ -133,9 +132,6 @@ def admit(
     parsing being their only check. Raises :class:`ParseError` as :func:`parse` would: a
     record admitted here is one that :func:`parse` accepts (should a parser still fail on
     it, the pipeline quarantines it with the reason).
-
-    ``decoded``: the object that ``raw`` is orjson's JSON text of, when the receiver holds
-    it: the shape is read from it instead of decoding ``raw`` again.
     """
     chosen = canonical(explicit) if explicit else AUTO
     if chosen == AUTO and source_type:
@@ -144,14 +140,14 @@ def admit(
         if not raw.lstrip(b" \t\r\n").startswith(b"{"):
             chosen = text_shape(raw)
         else:
-            obj = jsonlog.load_object(raw) if decoded is None else decoded
+            obj = jsonlog.load_object(raw)
             shape = json_shape(obj)
             _PRECHECK[shape](obj)  # e.g. a nested Windows event naming no channel nor id
             return shape
     options = options or ParseOptions()
     precheck = _PRECHECK.get(chosen)
     if precheck is not None:
-        precheck(jsonlog.load_object(raw) if decoded is None else decoded)
+        precheck(jsonlog.load_object(raw))
     else:
         PARSERS[chosen](raw, options)
     return chosen
