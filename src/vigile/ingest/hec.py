@@ -8,6 +8,7 @@ lines. Answers use HEC's status codes so that Splunk clients react as they would
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -118,6 +119,12 @@ def _source_type(name: Any) -> str | None:
     """
     if not isinstance(name, str) or not name:
         return None
+    return _known_source_type(name)
+
+
+@functools.lru_cache(maxsize=1024)
+def _known_source_type(name: str) -> str | None:
+    """:func:`_source_type` of a name (cached: a shipper sends the same few on every event)."""
     try:
         chosen = registry.canonical(name)
     except ParseError:
@@ -143,22 +150,26 @@ Read = Incoming | tuple[int, str]
 
 def _incoming(raw: bytes, obj: Any, default: str | None) -> Incoming:
     """The record of an event object (``obj``: its :class:`_Envelope` or :class:`_Fields`)."""
-    extra: dict[str, Any] = {}
-    fields = obj.fields
-    if isinstance(fields, dict):
-        extra.update({_clean(str(k)): storable(v) for k, v in fields.items()})
-    for key in ("source", "sourcetype", "index"):
-        value = getattr(obj, key)
-        if isinstance(value, str):
-            extra.setdefault(key, _clean(value))
+    fields, source, sourcetype, index = obj.fields, obj.source, obj.sourcetype, obj.index
+    extra: dict[str, Any] = (
+        {_clean(str(k)): storable(v) for k, v in fields.items()} if isinstance(fields, dict) else {}
+    )
+    # Indexed fields win over the envelope's keys of the same name.
+    if isinstance(source, str) and "source" not in extra:
+        extra["source"] = _clean(source)
+    if isinstance(sourcetype, str) and "sourcetype" not in extra:
+        extra["sourcetype"] = _clean(sourcetype)
+    if isinstance(index, str) and "index" not in extra:
+        extra["index"] = _clean(index)
     host = obj.host
-    host = _clean(host) if isinstance(host, str) else None
+    time = obj.time
+    # Positional: this runs for every event (keywords cost more per call).
     return Incoming(
-        raw=raw,
-        source_type=_source_type(obj.sourcetype) or default,
-        time=_time(obj.time),
-        host=host if host else None,
-        extra=extra,
+        raw,
+        _source_type(sourcetype) or default,
+        None if time is None else _time(time),
+        (_clean(host) or None) if isinstance(host, str) else None,
+        extra,
     )
 
 
