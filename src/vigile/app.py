@@ -30,6 +30,7 @@ from vigile.events.routes import router as events_router
 from vigile.incidents.routes import router as incidents_router
 from vigile.incidents.routes_actions import router as actions_router
 from vigile.incidents.scheduler import expire_forever
+from vigile.ingest.marks import forget_marks
 from vigile.ingest.pacing import Pacer, PacingMiddleware
 from vigile.ingest.pipeline import start_in_app
 from vigile.ingest.routes import router as ingest_router
@@ -88,6 +89,7 @@ def create_app(
                 app.state.event_store,
                 clock,
                 default_days=settings.event_retention_days,
+                forget=forget_marks,
             ).run_forever(settings.event_retention_interval_seconds)
             tasks.append(asyncio.create_task(retention, name="event-retention"))
         worker = start_in_app(app.state, settings, clock) if scheduler else None

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
@@ -28,6 +28,8 @@ from vigile.errors import PermissionDenied
 from vigile.events.duckdb_store import DuckDbEventStore, default_path
 from vigile.events.retention_job import RetentionJob
 from vigile.events.store import Event, EventStore
+from vigile.ingest.marks import forget_marks
+from vigile.ingest.models import DetectionMark
 from vigile.scope import CallerScope, Role, local_operator
 from vigile.tenants import service as tenants
 from vigile.tenants.schemas import TenantCreate, TenantUpdate
@@ -225,3 +227,48 @@ def test_purge_by_hand_while_the_server_holds_the_store_says_what_to_do(
     assert refused.exit_code == 1
     assert "cannot open the event store" in refused.output
     assert "POST /api/v1/events/purge" in refused.output
+
+
+def _marks(sessions: sessionmaker[Session]) -> set[tuple[int, str]]:
+    with sessions() as session:
+        rows = session.execute(select(DetectionMark.tenant_id, DetectionMark.event_id))
+        return {(tenant, event) for tenant, event in rows}
+
+
+def test_serves_pass_forgets_the_detection_marks_of_expired_events(
+    world: World, store: DuckDbEventStore
+) -> None:
+    """A mark guards an event the store still holds against a second alert; past the
+    tenant's retention (received before its cutoff) it goes, in the pass's audit
+    transaction, counted in the tenant's audit entry (a tenant that lost no event loses its
+    old marks too, unaudited)."""
+    seed(store, world, NOW)
+    ages = {world.alpha: (30, 8, 6, 0), world.beta: (400, 30, 0)}
+    with transaction(world.sessions) as session:
+        for tenant, days in ages.items():
+            for age in days:
+                created = NOW - age * DAY
+                session.add(DetectionMark(tenant_id=tenant, event_id=f"e{age}", rule_id="r"))
+                session.flush()
+                session.execute(
+                    update(DetectionMark)
+                    .where(DetectionMark.tenant_id == tenant, DetectionMark.event_id == f"e{age}")
+                    .values(created_at=created)
+                )
+    alone = RetentionJob(world.sessions, store, lambda: NOW, default_days=365)
+    alone.run_once(NOW - 2 * DAY)  # without `forget` (the on-demand purges): marks kept
+    assert len(_marks(world.sessions)) == 7
+
+    job = RetentionJob(world.sessions, store, lambda: NOW, default_days=365, forget=forget_marks)
+    deleted = job.run_once()  # alpha's events of the last two days' cutoffs
+    assert deleted[world.alpha] > 0 and deleted[world.beta] == 0
+    assert _marks(world.sessions) == {
+        (world.alpha, "e6"),
+        (world.alpha, "e0"),
+        (world.beta, "e30"),
+        (world.beta, "e0"),
+    }
+    last = purge_audit(world.sessions)[-1]
+    assert last.tenant_id == world.alpha
+    assert orjson.loads(last.details)["detection_marks_deleted"] == 2
+    assert "detection_marks_deleted" not in orjson.loads(purge_audit(world.sessions)[0].details)

@@ -4,7 +4,11 @@ A tenant's retention is its own (``event_retention_days``) or the platform defau
 (``VIGILE_EVENT_RETENTION_DAYS``), read afresh at every pass so that a change applies at the
 next one. Deleting happens in the event store and cannot share a transaction with the audit
 trail: each tenant that lost events gets one audit entry, written just after its deletion
-(and logged before, so that a failed audit write still leaves a trace in the log).
+(and logged before, so that a failed audit write still leaves a trace in the log). What else
+the platform keeps about the expired events (the pipeline's detection marks, see
+:mod:`vigile.ingest.marks`) is deleted in that audit transaction by the passes of `vigile
+serve`, which is given how (``forget``; this package does not import the pipeline's): the
+on-demand purges (API, `vigile events purge`) leave it to serve's next pass.
 """
 
 from __future__ import annotations
@@ -28,6 +32,9 @@ from vigile.scope import CallerScope, Role
 from vigile.tenants import service as tenants
 
 log = logging.getLogger("vigile.event_retention")
+Forget = Callable[[Session, int, datetime], int]
+"""Deletes what else a tenant keeps about events received before a cutoff (the pipeline's
+detection marks), in the given transaction; returns how many rows went."""
 SYSTEM = CallerScope(principal="system:event-retention", role=Role.ADMIN, tenant_ids=None)
 _TENANT_PAGE = 500
 
@@ -55,12 +62,14 @@ class RetentionJob:
         *,
         default_days: int,
         scope: CallerScope = SYSTEM,
+        forget: Forget | None = None,
     ) -> None:
         self.sessions = sessions
         self.store = store
         self.clock = clock
         self.default_days = default_days
         self.scope = scope
+        self.forget = forget
 
     @contextmanager
     def _session(self, given: Session | None) -> Iterator[Session]:
@@ -106,7 +115,8 @@ class RetentionJob:
         self, plan: list[TenantRetention], now: datetime, session: Session | None = None
     ) -> dict[int, int]:
         """Apply ``plan`` (computed at ``now``): delete, log and audit (in ``session`` if
-        given). Events deleted per tenant (0 for those that lost none)."""
+        given), with what :attr:`forget` deletes of each tenant. Events deleted per tenant
+        (0 for those that lost none)."""
         deleted = apply_retention(
             self.store,
             self.scope,
@@ -115,7 +125,7 @@ class RetentionJob:
             overrides={p.tenant_id: p.days for p in plan},
             default_days=self.default_days,
         )
-        self._record([p for p in plan if deleted.get(p.tenant_id)], deleted, now, session)
+        self._record(plan, deleted, now, session)
         return deleted
 
     def run_once(self, now: datetime | None = None) -> dict[int, int]:
@@ -125,11 +135,14 @@ class RetentionJob:
 
     def _record(
         self,
-        purged: list[TenantRetention],
+        plan: list[TenantRetention],
         deleted: Mapping[int, int],
         now: datetime,
         session: Session | None,
     ) -> None:
+        """Log and audit the tenants that lost events; forget, in the same transaction,
+        what else each tenant of ``plan`` keeps about events past its cutoff."""
+        purged = [p for p in plan if deleted.get(p.tenant_id)]
         for p in purged:
             log.info(
                 "event retention: %s lost %d events (%d days: before %s)",
@@ -138,10 +151,32 @@ class RetentionJob:
                 p.days,
                 p.first_kept.isoformat(),
             )
-        if not purged:
+        forget = self.forget
+        if not purged and forget is None:
             return
         with self._session(session) as session:
+            forgotten: dict[int, int] = {}
+            if forget is not None:
+                for p in plan:
+                    forgotten[p.tenant_id] = forget(session, p.tenant_id, p.received_before)
+                    if forgotten[p.tenant_id]:
+                        log.info(
+                            "event retention: %s: %d detection marks of events received "
+                            "before %s deleted",
+                            p.slug,
+                            forgotten[p.tenant_id],
+                            p.received_before.isoformat(),
+                        )
             for p in purged:
+                details: dict[str, object] = {
+                    "deleted": deleted[p.tenant_id],
+                    "retention_days": p.days,
+                    "tenant_setting": p.own,
+                    "first_day_kept": p.first_kept.isoformat(),
+                    "received_before": p.received_before.isoformat(),
+                }
+                if forget is not None:
+                    details["detection_marks_deleted"] = forgotten[p.tenant_id]
                 audit.record(
                     session,
                     self.scope,
@@ -149,13 +184,7 @@ class RetentionJob:
                     "tenant",
                     p.slug,
                     tenant_id=p.tenant_id,
-                    details={
-                        "deleted": deleted[p.tenant_id],
-                        "retention_days": p.days,
-                        "tenant_setting": p.own,
-                        "first_day_kept": p.first_kept.isoformat(),
-                        "received_before": p.received_before.isoformat(),
-                    },
+                    details=details,
                     clock=lambda: now,
                 )
 
