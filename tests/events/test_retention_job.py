@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
@@ -248,12 +248,10 @@ def test_serves_pass_forgets_the_detection_marks_of_expired_events(
         for tenant, days in ages.items():
             for age in days:
                 created = NOW - age * DAY
-                session.add(DetectionMark(tenant_id=tenant, event_id=f"e{age}", rule_id="r"))
-                session.flush()
-                session.execute(
-                    update(DetectionMark)
-                    .where(DetectionMark.tenant_id == tenant, DetectionMark.event_id == f"e{age}")
-                    .values(created_at=created)
+                session.add(
+                    DetectionMark(
+                        tenant_id=tenant, event_id=f"e{age}", rule_id="r", created_at=created
+                    )
                 )
     alone = RetentionJob(world.sessions, store, lambda: NOW, default_days=365)
     alone.run_once(NOW - 2 * DAY)  # without `forget` (the on-demand purges): marks kept

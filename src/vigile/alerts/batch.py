@@ -56,8 +56,8 @@ class Detection:
     """The alert's rule fields, raise time and key fields; its ``events`` are not read, so
     one validated input can serve every detection of a rule."""
     events: Sequence[ev.Evidence]
-    """The matching event(s) (as :class:`~vigile.alerts.evidence.CanonicalJson` only with
-    ``prepared``, which is then not derived from them)."""
+    """The matching event(s): mappings, or their canonical JSON
+    (:class:`~vigile.alerts.evidence.CanonicalJson`, stored as it is)."""
     prepared: ev.Prepared | None = None
     """:func:`evidence.prepare` of ``events``, when the caller computed it already."""
 
