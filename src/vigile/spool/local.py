@@ -1,5 +1,10 @@
 """The embedded spool: an append-only, segmented, checksummed log in one directory.
 
+Recent appends are also kept in memory, up to a bound (``tail_bytes``), until every group has
+committed past them: a consumer that keeps up (the pipeline, in the same process) reads them
+from there, not back from the page cache with every frame's checksum checked again; one that
+lags reads the disk until it reaches them. Both give the same records (tested).
+
 Files: ``<offset>.seg`` segments, ``<group>.offset`` committed offsets, ``LOCK`` (one process
 at a time), ``ID`` (:mod:`vigile.spool.identity`). Appends are written under a lock (order =
 offset order) and made durable outside it by group commit (:mod:`vigile.spool.sync`), so
@@ -46,7 +51,8 @@ class Recovery:
 
 @dataclass(frozen=True, slots=True)
 class Stats:
-    """Counters since open: appended batches/records, fsync rounds, disk use, lag."""
+    """Counters since open: appended batches/records, fsync rounds, disk use, lag, and
+    records read from memory (the held appends) rather than the disk."""
 
     appends: int
     records: int
@@ -54,6 +60,26 @@ class Stats:
     bytes_on_disk: int
     next_offset: Offset
     lag: int
+    read_from_memory: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Appended:
+    """The records of one append, held for readers (see :class:`Spool`'s ``tail_bytes``)."""
+
+    first: Offset
+    tenant: str
+    records: tuple[bytes, ...]
+    base: int
+    """The segment its frames are in (one append never spans two)."""
+    pos: int
+    """File position of its first frame."""
+    frame_bytes: int
+    """Bytes of its frames (the file position after it: ``pos + frame_bytes``)."""
+
+    @property
+    def end(self) -> Offset:
+        return self.first + len(self.records)
 
 
 @dataclass(slots=True)
@@ -75,7 +101,10 @@ class Spool:
         fsync: bool = True,
         max_bytes: int = 4 * 1024 * 1024 * 1024,
         max_lag: int | None = None,
+        tail_bytes: int = 64 * 1024 * 1024,
     ) -> None:
+        """``tail_bytes``: bound on the records of recent appends kept in memory for the
+        readers of this process (0: every read goes to the disk)."""
         if segment_bytes < 4096 or max_bytes < 2 * segment_bytes:
             raise ValueError("need segment_bytes >= 4096 and max_bytes >= 2 * segment_bytes")
         self.dir = Path(directory)
@@ -94,6 +123,9 @@ class Spool:
         self._appends = self._records = 0
         self._retired: list[int] = []
         self._dir_dirty = False
+        self._tail: list[_Appended] = []  # oldest first; consecutive unless one did not fit
+        self._tail_used, self._tail_bytes = 0, tail_bytes
+        self._from_memory = 0
         self.recovery = Recovery()
         self.identity = spool_identity(self.dir, fsync=fsync)
         self._committed = groups.load(self.dir)
@@ -177,8 +209,10 @@ class Spool:
             if self._sizes[self._bases[-1]] >= self._segment_bytes:
                 self._rotate(first)
             self._write(frames)
+            base = self._bases[-1]
+            self._hold(first, tenant_id, records, base, self._sizes[base], len(frames))
             self._next = end = first + len(records)
-            self._sizes[self._bases[-1]] += len(frames)
+            self._sizes[base] += len(frames)
             self._appends += 1
             self._records += len(records)
         if self._fsync:
@@ -189,6 +223,33 @@ class Spool:
         else:
             self._sync.mark_written(end)
         return list(range(first, end))
+
+    def _hold(
+        self,
+        first: Offset,
+        tenant: str,
+        records: Sequence[bytes],
+        base: int,
+        pos: int,
+        frame_bytes: int,
+    ) -> None:
+        """Keep an append's records for the readers (under ``_lock``), if a reader of this
+        process exists and they fit: past the bound, new appends are left to the disk, and
+        the held ones (those the readers reach first) stay."""
+        if not self._cursors or self._tail_used + frame_bytes > self._tail_bytes:
+            return
+        self._tail.append(_Appended(first, tenant, tuple(records), base, pos, frame_bytes))
+        self._tail_used += frame_bytes
+
+    def _release(self, low: Offset) -> None:
+        """Drop the held appends every group has committed (under ``_lock``)."""
+        tail = self._tail
+        done = 0
+        while done < len(tail) and tail[done].end <= low:
+            self._tail_used -= tail[done].frame_bytes
+            done += 1
+        if done:
+            del tail[:done]
 
     def _check_bounds(self, nbytes: int, nrecords: int) -> None:
         used = sum(self._sizes.values())
@@ -263,10 +324,44 @@ class Spool:
                 bases = list(self._bases)
             out: list[Record] = []
             while cur.offset < limit:
+                held = self._read_held(cur, limit, out)
+                if cur.offset >= limit:
+                    break
                 i = bisect.bisect_right(bases, cur.offset) - 1
                 stop = min(limit, bases[i + 1]) if i + 1 < len(bases) else limit
+                if held is not None:
+                    stop = min(stop, held)
                 self._read_segment(cur, bases[i], stop, out)
             return Batch(out, cur.offset)
+
+    def _read_held(self, cur: _Cursor, limit: Offset, out: list[Record]) -> Offset | None:
+        """Records from the cursor up to ``limit`` taken from the held appends while they
+        hold the next one; returns the first held offset past the cursor (None: none), where
+        a disk read from the cursor should stop."""
+        with self._lock:
+            held = [a for a in self._tail if a.end > cur.offset and a.first < limit]
+        start, gap = cur.offset, None
+        for appended in held:
+            if appended.first > cur.offset:
+                gap = appended.first  # an append that did not fit: the disk first
+                break
+            skip = cur.offset - appended.first
+            take = min(appended.end, limit) - cur.offset
+            tenant, offset = appended.tenant, cur.offset
+            out += [
+                Record(offset + i, tenant, data)
+                for i, data in enumerate(appended.records[skip : skip + take])
+            ]
+            # The file position after the last record taken, for a later disk read.
+            if skip + take == len(appended.records):
+                pos = appended.pos + appended.frame_bytes
+            else:
+                pos = _frames_end(appended, skip + take)
+            cur.offset, cur.base, cur.pos = offset + take, appended.base, pos
+        if cur.offset > start:
+            with self._lock:
+                self._from_memory += cur.offset - start
+        return gap
 
     def _read_segment(self, cur: _Cursor, base: int, stop: int, out: list[Record]) -> None:
         path = segment_path(self.dir, base)
@@ -296,6 +391,8 @@ class Spool:
             groups.store(self.dir, group, offset, fsync=self._fsync)
             self._committed[group] = offset
             self._low = low = min(self._committed.values())
+        with self._lock:
+            self._release(low)
         with cur.lock:
             if cur.offset < offset:
                 cur.offset, cur.base = offset, -1
@@ -328,6 +425,7 @@ class Spool:
                 sum(self._sizes.values()),
                 self._next,
                 self._next - low,
+                self._from_memory,
             )
 
     def close(self) -> None:
@@ -343,6 +441,7 @@ class Spool:
             for fd in [*self._retired, self._active_fd]:
                 os.close(fd)
             self._retired = []
+            self._tail, self._tail_used = [], 0
         fcntl.flock(self._lockfd, fcntl.LOCK_UN)
         os.close(self._lockfd)
 
@@ -354,6 +453,12 @@ class Spool:
 
 
 READ_CHUNK = 4 * 1024 * 1024
+
+
+def _frames_end(appended: _Appended, count: int) -> int:
+    """File position after the first ``count`` frames of ``appended``."""
+    per_frame = BASE_SIZE + len(appended.tenant.encode("utf-8"))
+    return appended.pos + count * per_frame + sum(map(len, appended.records[:count]))
 
 
 def _read_frames(fd: int, cur: _Cursor, stop: int, out: list[Record]) -> None:
