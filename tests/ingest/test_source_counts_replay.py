@@ -16,6 +16,7 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from tests.ingest.test_worker import RULE, sysmon
 from tests.web.conftest import World, build_world
@@ -24,10 +25,11 @@ from vigile.config import Settings
 from vigile.db import make_engine, make_sessionmaker
 from vigile.detection.engine import ruleset_from_yaml
 from vigile.events.duckdb_store import DuckDbEventStore
+from vigile.events.store import EventRows
 from vigile.ingest.observers import SpoolPosition, observed_through, record_sources
 from vigile.ingest.pipeline import build_worker
 from vigile.ingest.runtime import open_spool
-from vigile.ingest.worker import GROUP
+from vigile.ingest.worker import GROUP, Worker
 from vigile.sources.models import Source
 from vigile.sources.tracker import Seen
 from vigile.spool.local import Spool
@@ -58,6 +60,25 @@ def _counts(settings: Settings) -> dict[str, int]:
     return counts
 
 
+def _worker(
+    settings: Settings,
+    spool: Spool,
+    store: DuckDbEventStore,
+    sessions: sessionmaker[Session],
+    clock: Callable[[], datetime],
+    batch: int,
+) -> Worker:
+    """The pipeline's worker (one process) with the test rule, reading ``batch`` records."""
+    return build_worker(
+        settings.model_copy(update={"worker_batch": batch, "worker_processes": 1}),
+        spool,
+        store,
+        sessions,
+        clock,
+        ruleset_from_yaml([RULE]),
+    )
+
+
 def _run(
     settings: Settings,
     clock: Callable[[], datetime],
@@ -82,14 +103,7 @@ def _run(
         commit(group, offset)
 
     spool.commit = dying_commit  # type: ignore[method-assign]
-    worker = build_worker(
-        settings.model_copy(update={"worker_batch": batch, "worker_processes": 1}),
-        spool,
-        store,
-        sessions,
-        clock,
-        ruleset_from_yaml([RULE]),
-    )
+    worker = _worker(settings, spool, store, sessions, clock, batch)
     try:
         return worker.drain()
     except _Killed:
@@ -178,3 +192,40 @@ def test_the_spool_keeps_its_identity_across_opens(tmp_path: Path) -> None:
     other = Spool(tmp_path / "t", fsync=False)
     assert other.identity != name
     other.close()
+
+
+def test_a_store_failing_after_the_batch_was_observed_counts_it_once(
+    settings: Settings, clock: Callable[[], datetime], tmp_path: Path
+) -> None:
+    """The worker observes a batch while the event store still writes it; should that write
+    fail, the batch is retried (not committed meanwhile) and its sources not counted again."""
+    _send(settings, clock, build_world(settings, clock), range(10))
+    engine = make_engine(settings.effective_database_url)
+    sessions = make_sessionmaker(engine)
+    store = DuckDbEventStore(tmp_path / "events.duckdb")
+    add_rows, calls = store.add_rows, 0
+
+    def failing_once(rows: EventRows) -> int:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise OSError("disk full")
+        return add_rows(rows)
+
+    store.add_rows = failing_once  # type: ignore[method-assign]
+    spool = open_spool(settings)
+    worker = _worker(settings, spool, store, sessions, clock, 1000)
+    try:
+        with pytest.raises(OSError, match="disk full"):
+            worker.run_once()
+        assert _counts(settings) == {"ws0": 5, "ws1": 5}  # observed before the store failed
+        assert spool.committed(GROUP) == 0 and store.count() == 0
+        report = worker.run_once()
+        assert report is not None and report.stored == 10
+        assert spool.committed(GROUP) == 10 and store.count() == 10
+        assert _counts(settings) == {"ws0": 5, "ws1": 5}
+    finally:
+        worker.close()
+        spool.close()
+        store.close()
+        engine.dispose()

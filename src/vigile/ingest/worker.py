@@ -10,11 +10,13 @@ a no-op, so every acknowledged event is processed exactly once.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable
+from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -249,12 +251,15 @@ class Worker:
             for hit in matched.hits
             if self.in_force is None or self.in_force(hit.tenant_id, rules[hit.rule])
         ]
+        observe = None
+        if self.observe is not None and (matched.rows or matched.unparsable):
+            observe = functools.partial(self.observe, matched, pending.batch.next_offset)
         if pending.failures >= ISOLATE_AFTER:
             stored, counts = self._isolate(pending, matched, hits)
+            if observe is not None:  # with the events it quarantined
+                observe()
         else:
-            stored, counts = self._write(matched.rows, hits)
-        if self.observe is not None and (matched.rows or matched.unparsable):
-            self.observe(matched, pending.batch.next_offset)
+            stored, counts = self._write(matched.rows, hits, observe)
         return BatchReport(
             records=len(pending.batch.records),
             stored=stored,
@@ -266,15 +271,29 @@ class Worker:
         )
 
     def _write(
-        self, rows: EventRows, hits: list[tuple[Hit, Rule]]
+        self,
+        rows: EventRows,
+        hits: list[tuple[Hit, Rule]],
+        then: Callable[[], None] | None = None,
     ) -> tuple[int, dict[RaiseStatus, int]]:
-        """Store ``rows`` and raise ``hits``: the events stored and the alerts' outcomes."""
+        """Store ``rows`` and raise ``hits``, then call ``then`` (the batch's observer) if
+        both the alerts and the store succeed: the events stored and the alerts' outcomes."""
         # The event store (DuckDB, which works without the GIL) is written in its own
-        # thread while this one raises the alerts (SQL); the offset is committed once both
-        # are done, so a failure of either replays the batch, idempotently.
+        # thread while this one raises the alerts (SQL), then observes the batch while the
+        # store is still busy (the longer of the two: waiting for it was ~11 % of this
+        # thread's time, observing ~7 %); the offset is committed once all are done, so a
+        # failure of any replays the batch, idempotently. Should the store fail after the
+        # batch was observed, the replay's observation is not counted twice (its observer
+        # knows the batch's end, see :class:`~vigile.ingest.observers.SpoolPosition`).
         storing = self._store_thread.submit(self.store.add_rows, rows)
         try:
             counts = self._raise_all(hits) if hits else {}
+        except BaseException:
+            futures.wait([storing])  # not left writing while the batch is retried
+            raise
+        try:
+            if then is not None:
+                then()
         finally:
             stored = storing.result()
         return stored, counts
