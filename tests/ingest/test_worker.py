@@ -137,6 +137,19 @@ def test_events_stored_and_alerts_raised_once(
     engine.dispose()
 
 
+def send_sysmon(settings: Settings, clock: Callable[[], datetime], count: int) -> None:
+    """Ingest ``count`` Sysmon events for tenant alpha of a new world (one request)."""
+    world = build_world(settings, clock)
+    app = create_app(settings, clock=clock)
+    with TestClient(app) as client:
+        body = b"".join(orjson.dumps(sysmon(i)) + b"\n" for i in range(count))
+        response = client.post(
+            "/api/v1/ingest", content=body, headers=world.headers["ingest-alpha"]
+        )
+        assert response.status_code == 200 and response.json()["accepted"] == count
+    app.state.engine.dispose()
+
+
 class _FailOnce:
     """An event store whose first ``add_rows`` fails (a transient error mid-batch)."""
 
@@ -153,15 +166,7 @@ class _FailOnce:
 def test_a_failed_batch_is_retried_not_skipped(
     settings: Settings, clock: Callable[[], datetime], tmp_path: Path
 ) -> None:
-    world = build_world(settings, clock)
-    app = create_app(settings, clock=clock)
-    with TestClient(app) as client:
-        body = b"".join(orjson.dumps(sysmon(i)) + b"\n" for i in range(6))
-        response = client.post(
-            "/api/v1/ingest", content=body, headers=world.headers["ingest-alpha"]
-        )
-        assert response.status_code == 200
-    app.state.engine.dispose()
+    send_sysmon(settings, clock, 6)
     engine = make_engine(settings.effective_database_url)
     sessions = make_sessionmaker(engine)
     store = DuckDbEventStore(tmp_path / "events.duckdb")

@@ -17,7 +17,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable
 from concurrent import futures
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -74,6 +74,32 @@ class BatchReport:
     skipped: int
 
 
+def _report(
+    pending: _Pending,
+    matched: Matched,
+    hits: list[tuple[Hit, Rule]],
+    stored: int,
+    counts: dict[RaiseStatus, int],
+) -> BatchReport:
+    return BatchReport(
+        records=len(pending.batch.records),
+        stored=stored,
+        matches=len(hits),
+        created=counts.get(RaiseStatus.CREATED, 0),
+        joined=counts.get(RaiseStatus.JOINED, 0),
+        suppressed=counts.get(RaiseStatus.SUPPRESSED, 0),
+        skipped=len(matched.unreadable),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Storing:
+    """A batch raised and observed whose events are still being stored (not committed)."""
+
+    pending: _Pending
+    storing: Future[int]
+
+
 @dataclass(slots=True)
 class _Pending:
     """A batch read from the spool, its analysis started (or done)."""
@@ -124,6 +150,7 @@ class Worker:
         self.processed = 0
         self._current: _Pending | None = None  # read, not yet committed (retried on failure)
         self._ahead: deque[_Pending] = deque()  # read ahead, being matched (oldest first)
+        self._storing: _Storing | None = None  # raised and observed, being stored
         self._store_thread = ThreadPoolExecutor(1, thread_name_prefix="vigile-store")
         self._inputs: dict[int, tuple[Rule, AlertInput]] = {}  # by id() of the rule
 
@@ -134,26 +161,54 @@ class Worker:
         alerts raised: up to :data:`READ_AHEAD` batches are read ahead (their records stay
         uncommitted until processed) and their matching started before this one's results
         are written. A batch that fails stays the current one and is retried by the next
-        call, never skipped.
+        call, never skipped. Its offset is committed when it returns.
         """
+        return self._next_batch(timeout, keep_storing=False)
+
+    def _next_batch(self, timeout: float, keep_storing: bool) -> BatchReport | None:
+        """:meth:`run_once`; with ``keep_storing``, while later batches wait, it returns
+        with the batch's events still being stored (committed by the next call, see
+        :meth:`_settle`): None then."""
         self._maybe_reload()
-        if self._current is None:
-            ahead = self._ahead
-            self._current = ahead.popleft() if ahead else self._start(self._read(timeout))
-        current = self._current
-        if current is None:
-            return None
-        if self.detector.processes > 1:
-            self._read_ahead()
         try:
-            report = self._process(current)
+            if self._current is None:
+                ahead = self._ahead
+                wait = timeout if self._storing is None else 0.0
+                self._current = ahead.popleft() if ahead else self._start(self._read(wait))
+            current = self._current
+            if current is None:
+                self._settle()  # nothing new: finish the batch still being stored
+                return None
+            if self.detector.processes > 1:
+                self._read_ahead()
+            report = self._process(current, keep_storing and bool(self._ahead))
         except Exception:
-            current.failures += 1
+            if self._current is not None:  # the batch to retry (see _settle)
+                self._current.failures += 1
             raise
-        self.spool.commit(GROUP, current.batch.next_offset)
         self._current = None
-        self.processed += report.records
+        if report is not None:
+            self.spool.commit(GROUP, current.batch.next_offset)
+            self.processed += report.records
         return report
+
+    def _settle(self) -> None:
+        """Finish the batch left being stored: commit its offset once its events are stored.
+        If the store failed, that batch is the current one again (retried before any later
+        one, which goes back to the head of those read ahead) and the error is raised."""
+        held = self._storing
+        if held is None:
+            return
+        self._storing = None
+        try:
+            held.storing.result()
+        except Exception:
+            if self._current is not None:
+                self._ahead.appendleft(self._current)
+            self._current = held.pending
+            raise
+        self.spool.commit(GROUP, held.pending.batch.next_offset)
+        self.processed += len(held.pending.batch.records)
 
     def _read_ahead(self) -> None:
         """Top up the batches read ahead. Past a partial batch (the spool's durable end) it
@@ -203,13 +258,22 @@ class Worker:
         return done
 
     def run(self, stop: threading.Event, timeout: float = 0.5) -> None:
-        """Loop until ``stop`` is set; a failing batch is retried after a pause."""
+        """Loop until ``stop`` is set; a failing batch is retried after a pause.
+
+        While a backlog waits, a batch's events may still be being stored when the next
+        batch's alerts are raised (the event store was the longer of the two: the loop
+        waited for it): offsets are still committed in order, each once its batch is
+        stored, alerted and observed."""
         while not stop.is_set():
             try:
-                self.run_once(timeout)
+                self._next_batch(timeout, keep_storing=True)
             except Exception:  # keep the pipeline alive; the batch is replayed
                 log.exception("pipeline batch failed; retrying")
                 stop.wait(1.0)
+        try:
+            self._settle()
+        except Exception:  # replayed at the next start
+            log.exception("pipeline: the last batch's events were not stored")
 
     def _maybe_reload(self) -> None:
         if self.reload is None or time.monotonic() - self._reloaded < self.reload_every:
@@ -235,7 +299,10 @@ class Worker:
         pending.detector = self.detector
 
     # -- one batch ----------------------------------------------------------------------
-    def _process(self, pending: _Pending) -> BatchReport:
+    def _process(self, pending: _Pending, keep_storing: bool = False) -> BatchReport | None:
+        """Store, raise and observe a batch (first settling the one left being stored);
+        with ``keep_storing``, return None without waiting for its store (see
+        :meth:`_next_batch`)."""
         if pending.detector is not self.detector:  # rules reloaded since: match again
             self._resubmit(pending)
         if pending.matched is None:
@@ -255,48 +322,55 @@ class Worker:
         if self.observe is not None and (matched.rows or matched.unparsable):
             observe = functools.partial(self.observe, matched, pending.batch.next_offset)
         if pending.failures >= ISOLATE_AFTER:
+            self._settle()
             stored, counts = self._isolate(pending, matched, hits)
             if observe is not None:  # with the events it quarantined
                 observe()
-        else:
-            stored, counts = self._write(matched.rows, hits, observe)
-        return BatchReport(
-            records=len(pending.batch.records),
-            stored=stored,
-            matches=len(hits),
-            created=counts.get(RaiseStatus.CREATED, 0),
-            joined=counts.get(RaiseStatus.JOINED, 0),
-            suppressed=counts.get(RaiseStatus.SUPPRESSED, 0),
-            skipped=len(matched.unreadable),
-        )
+            return _report(pending, matched, hits, stored, counts)
+
+        def then() -> None:
+            self._settle()  # the batch before, being stored meanwhile: committed first
+            if observe is not None:
+                observe()
+
+        storing, counts = self._write_started(matched.rows, hits, then)
+        if keep_storing:
+            self._storing = _Storing(pending, storing)
+            return None
+        return _report(pending, matched, hits, storing.result(), counts)
 
     def _write(
+        self, rows: EventRows, hits: list[tuple[Hit, Rule]]
+    ) -> tuple[int, dict[RaiseStatus, int]]:
+        """Store ``rows`` and raise ``hits``: the events stored and the alerts' outcomes."""
+        storing, counts = self._write_started(rows, hits)
+        return storing.result(), counts
+
+    def _write_started(
         self,
         rows: EventRows,
         hits: list[tuple[Hit, Rule]],
         then: Callable[[], None] | None = None,
-    ) -> tuple[int, dict[RaiseStatus, int]]:
-        """Store ``rows`` and raise ``hits``, then call ``then`` (the batch's observer) if
-        both the alerts and the store succeed: the events stored and the alerts' outcomes."""
+    ) -> tuple[Future[int], dict[RaiseStatus, int]]:
+        """Start storing ``rows``, raise ``hits``, then call ``then``: the store (maybe still
+        writing) and the alerts' outcomes."""
         # The event store (DuckDB, which works without the GIL) is written in its own
-        # thread while this one raises the alerts (SQL), then observes the batch while the
-        # store is still busy (the longer of the two: waiting for it was ~11 % of this
-        # thread's time, observing ~7 %); the offset is committed once all are done, so a
-        # failure of any replays the batch, idempotently. Should the store fail after the
-        # batch was observed, the replay's observation is not counted twice (its observer
-        # knows the batch's end, see :class:`~vigile.ingest.observers.SpoolPosition`).
+        # thread while this one raises the alerts (SQL), then observes the batch (and
+        # commits the one before) while the store is still busy: it was the longer of the
+        # two (waiting for it ~11 % of this thread's time, observing ~7 %). The offset is
+        # committed once all are done, so a failure of any replays the batch, idempotently.
+        # Should the store fail after the batch was observed, the replay's observation is
+        # not counted twice (its observer knows the batch's end, see
+        # :class:`~vigile.ingest.observers.SpoolPosition`).
         storing = self._store_thread.submit(self.store.add_rows, rows)
         try:
             counts = self._raise_all(hits) if hits else {}
+            if then is not None:
+                then()
         except BaseException:
             futures.wait([storing])  # not left writing while the batch is retried
             raise
-        try:
-            if then is not None:
-                then()
-        finally:
-            stored = storing.result()
-        return stored, counts
+        return storing, counts
 
     def _isolate(
         self, pending: _Pending, matched: Matched, hits: list[tuple[Hit, Rule]]
