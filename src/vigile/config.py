@@ -109,7 +109,8 @@ class Settings(BaseSettings):
         ge=0,
         description="Unprocessed spool records past which `vigile serve` holds new ingest "
         "requests until its worker catches up (soft back-pressure; 0: off). Keep it above what "
-        "the worker holds in flight: its batch and three read ahead (4 x worker_batch).",
+        "the worker holds in flight: its batch, three read ahead and one being stored "
+        "(5 x worker_batch).",
     )
     ingest_pacing_max_seconds: float = Field(
         default=2.0, ge=0, description="Longest hold of one ingest request by pacing, seconds."
