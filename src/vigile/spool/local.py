@@ -63,6 +63,10 @@ class Stats:
     read_from_memory: int
 
 
+HELD_RECORD_COST = 64
+"""Bytes a held record counts for besides its frame (its bytes object and references)."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Appended:
     """The records of one append, held for readers (see :class:`Spool`'s ``tail_bytes``)."""
@@ -76,6 +80,9 @@ class _Appended:
     """File position of its first frame."""
     frame_bytes: int
     """Bytes of its frames (the file position after it: ``pos + frame_bytes``)."""
+    cost: int
+    """What it counts against the bound: its frames' bytes and :data:`HELD_RECORD_COST` per
+    record (the record objects: many small appends weigh more than their bytes)."""
 
     @property
     def end(self) -> Offset:
@@ -236,17 +243,18 @@ class Spool:
         """Keep an append's records for the readers (under ``_lock``), if a reader of this
         process exists and they fit: past the bound, new appends are left to the disk, and
         the held ones (those the readers reach first) stay."""
-        if not self._cursors or self._tail_used + frame_bytes > self._tail_bytes:
+        cost = frame_bytes + HELD_RECORD_COST * len(records)
+        if not self._cursors or self._tail_used + cost > self._tail_bytes:
             return
-        self._tail.append(_Appended(first, tenant, tuple(records), base, pos, frame_bytes))
-        self._tail_used += frame_bytes
+        self._tail.append(_Appended(first, tenant, tuple(records), base, pos, frame_bytes, cost))
+        self._tail_used += cost
 
     def _release(self, low: Offset) -> None:
         """Drop the held appends every group has committed (under ``_lock``)."""
         tail = self._tail
         done = 0
         while done < len(tail) and tail[done].end <= low:
-            self._tail_used -= tail[done].frame_bytes
+            self._tail_used -= tail[done].cost
             done += 1
         if done:
             del tail[:done]
@@ -339,7 +347,15 @@ class Spool:
         hold the next one; returns the first held offset past the cursor (None: none), where
         a disk read from the cursor should stop."""
         with self._lock:
-            held = [a for a in self._tail if a.end > cur.offset and a.first < limit]
+            tail = self._tail
+            # The append holding the cursor's record or, if none does, the next one; then
+            # those up to the limit (found by offset: small appends can be many).
+            i = max(0, bisect.bisect_right(tail, cur.offset, key=_first_offset) - 1)
+            held: list[_Appended] = []
+            while i < len(tail) and tail[i].first < limit:
+                if tail[i].end > cur.offset:
+                    held.append(tail[i])
+                i += 1
         start, gap = cur.offset, None
         for appended in held:
             if appended.first > cur.offset:
@@ -453,6 +469,10 @@ class Spool:
 
 
 READ_CHUNK = 4 * 1024 * 1024
+
+
+def _first_offset(appended: _Appended) -> Offset:
+    return appended.first
 
 
 def _frames_end(appended: _Appended, count: int) -> int:
