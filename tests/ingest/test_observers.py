@@ -6,21 +6,24 @@ import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
 import orjson
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigile.assets import service as assets
-from vigile.assets.types import Counting
+from vigile.assets.types import AssetKind, Counting, Observation
 from vigile.db import make_engine, make_sessionmaker
-from vigile.ingest.detect import Unparsable
+from vigile.ingest.detect import Matched, Unparsable
 from vigile.ingest.envelope import Envelope
 from vigile.ingest.intake import Incoming, parse_batch
 from vigile.ingest.models import QuarantinedRecord
-from vigile.ingest.observers import quarantine_unparsable, record_assets
+from vigile.ingest.observers import batch_observer, quarantine_unparsable, record_assets
 from vigile.ingest.parsers.model import ParseOptions
 from vigile.ingest.parsers.registry import parse
 from vigile.pagination import PageRequest
 from vigile.scope import local_operator
+from vigile.sources.models import Source
+from vigile.sources.tracker import Seen
 from vigile.tenants import service as tenants
 from vigile.tenants.schemas import TenantCreate
 
@@ -116,3 +119,38 @@ def test_quarantining_a_replayed_batch_adds_nothing(db_url: str, session: Sessio
     assert sorted((tenant, at.astimezone(UTC)) for tenant, at in rows) == sorted(
         [(alpha, NOW), (alpha, NOW), (alpha, NOW + timedelta(seconds=1)), (beta, NOW)]
     )
+
+
+def _batch(tenant_of_sources: int, tenant_of_assets: int) -> Matched:
+    """A batch's analysis whose sources and assets name the given tenants."""
+    matched = Matched()
+    matched.sources = {(tenant_of_sources, "native", "json", "ws01"): Seen(3, NOW, NOW)}
+    matched.seen_at = {tenant_of_assets: NOW}
+    matched.assets = {tenant_of_assets: {Observation(AssetKind.HOST, "ws01")}}
+    matched.rows.add(tenant_of_assets, "e" * 64, 0, 0, "json", "native", {}, b"{}")
+    return matched
+
+
+@pytest.mark.parametrize("failing", ["sources", "assets"])
+def test_one_observation_failing_keeps_the_other(
+    db_url: str, session: Session, failing: str
+) -> None:
+    """Sources and assets share the observer's transaction, each in a savepoint: one that
+    fails (here a tenant deleted meanwhile: no such tenant) is logged, the other kept."""
+    alpha = tenants.create_tenant(session, OP, TenantCreate(slug="alpha", name="A")).id
+    session.commit()
+    gone = alpha + 1000
+    engine = make_engine(db_url)
+    sessions = make_sessionmaker(engine)
+    observe = batch_observer(sessions, lambda: NOW, "s" * 32)
+    if failing == "sources":
+        observe(_batch(gone, alpha), 10)
+    else:
+        observe(_batch(alpha, gone), 10)
+    engine.dispose()
+    session.expire_all()
+    sources = session.scalars(select(Source)).all()
+    assert [(s.tenant_id, s.event_count) for s in sources] == (
+        [] if failing == "sources" else [(alpha, 3)]
+    )
+    assert names(session, "alpha") == (set() if failing == "assets" else {"ws01"})

@@ -62,10 +62,16 @@ def record_seen_assets(
     seen and which (see :class:`~vigile.ingest.detect.Matched`)."""
     try:
         with transaction(sessions) as session:
-            for tenant_id, at in seen_at.items():
-                record_seen(session, tenant_id, assets.get(tenant_id, set()), at)
+            _record_seen_assets(session, seen_at, assets)
     except Exception:  # the same assets recur in later batches: never block detection for it
         log.exception("assets seen not recorded for this batch")
+
+
+def _record_seen_assets(
+    session: Session, seen_at: dict[int, datetime], assets: dict[int, set[Observation]]
+) -> None:
+    for tenant_id, at in seen_at.items():
+        record_seen(session, tenant_id, assets.get(tenant_id, set()), at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,11 +96,20 @@ def record_sources(
     again."""
     try:
         with transaction(sessions) as session:
-            if position is not None and not _advance(session, position):
-                return  # counted before a restart
-            record(session, seen, clock)
+            _record_sources(session, seen, clock, position)
     except Exception:  # advisory figures: never fail the batch
         log.exception("source health not recorded for this batch")
+
+
+def _record_sources(
+    session: Session,
+    seen: dict[Key, Seen],
+    clock: Callable[[], datetime],
+    position: SpoolPosition | None,
+) -> None:
+    if position is not None and not _advance(session, position):
+        return  # counted before a restart
+    record(session, seen, clock)
 
 
 def _advance(session: Session, position: SpoolPosition) -> bool:
@@ -180,7 +195,30 @@ def batch_observer(
     def observe(matched: Matched, next_offset: Offset) -> None:
         quarantine_unparsable(sessions, matched.unparsable)
         position = None if spool_id is None else SpoolPosition(spool_id, next_offset)
-        record_sources(sessions, matched.sources, clock, position)
-        record_seen_assets(sessions, matched.seen_at, matched.assets)
+        # Sources and assets in one transaction (one fsync'd commit a batch, not two), each
+        # in a savepoint: advisory figures, the failure of one keeps the other.
+        try:
+            with transaction(sessions) as session:
+                _advisory(
+                    session,
+                    "source health",
+                    lambda: _record_sources(session, matched.sources, clock, position),
+                )
+                _advisory(
+                    session,
+                    "assets seen",
+                    lambda: _record_seen_assets(session, matched.seen_at, matched.assets),
+                )
+        except Exception:  # the commit: never block detection for these
+            log.exception("source health and assets seen not recorded for this batch")
 
     return observe
+
+
+def _advisory(session: Session, what: str, write: Callable[[], None]) -> None:
+    """``write`` in a savepoint of ``session``: on failure, rolled back and logged."""
+    try:
+        with session.begin_nested():
+            write()
+    except Exception:
+        log.exception("%s not recorded for this batch", what)
