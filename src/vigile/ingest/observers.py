@@ -185,34 +185,54 @@ def _quarantined(session: Session, found: Sequence[Unparsable]) -> set[_Quaranti
     return known
 
 
-def batch_observer(
-    sessions: sessionmaker[Session], clock: Callable[[], datetime], spool_id: str | None = None
-) -> Callable[[Matched, Offset], None]:
+class BatchObserver:
     """Quarantine of unparsable records, source health, then assets, for each batch (its
     analysis and its end in the spool; ``spool_id``: that spool's identity, to count each
     batch's sources once, see :func:`record_sources`)."""
 
-    def observe(matched: Matched, next_offset: Offset) -> None:
-        quarantine_unparsable(sessions, matched.unparsable)
-        position = None if spool_id is None else SpoolPosition(spool_id, next_offset)
-        # Sources and assets in one transaction (one fsync'd commit a batch, not two), each
-        # in a savepoint: advisory figures, the failure of one keeps the other.
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        clock: Callable[[], datetime],
+        spool_id: str | None = None,
+    ) -> None:
+        self.sessions, self.clock, self.spool_id = sessions, clock, spool_id
+
+    def __call__(self, matched: Matched, next_offset: Offset) -> None:
+        """All of it, in transactions of its own."""
+        self.quarantine(matched)
         try:
-            with transaction(sessions) as session:
-                _advisory(
-                    session,
-                    "source health",
-                    lambda: _record_sources(session, matched.sources, clock, position),
-                )
-                _advisory(
-                    session,
-                    "assets seen",
-                    lambda: _record_seen_assets(session, matched.seen_at, matched.assets),
-                )
+            with transaction(self.sessions) as session:
+                self.record(session, matched, next_offset)
         except Exception:  # the commit: never block detection for these
             log.exception("source health and assets seen not recorded for this batch")
 
-    return observe
+    def quarantine(self, matched: Matched) -> None:
+        """Quarantine the batch's unparsable records (a transaction of its own, if any)."""
+        quarantine_unparsable(self.sessions, matched.unparsable)
+
+    def record(self, session: Session, matched: Matched, next_offset: Offset) -> None:
+        """Source health and assets seen, in ``session``'s transaction (the worker's, with
+        the batch's alerts: one fsync'd commit a batch), each in a savepoint: advisory
+        figures, the failure of one is rolled back and logged, the rest kept."""
+        position = None if self.spool_id is None else SpoolPosition(self.spool_id, next_offset)
+        _advisory(
+            session,
+            "source health",
+            lambda: _record_sources(session, matched.sources, self.clock, position),
+        )
+        _advisory(
+            session,
+            "assets seen",
+            lambda: _record_seen_assets(session, matched.seen_at, matched.assets),
+        )
+
+
+def batch_observer(
+    sessions: sessionmaker[Session], clock: Callable[[], datetime], spool_id: str | None = None
+) -> BatchObserver:
+    """The worker's observer of each batch (see :class:`BatchObserver`)."""
+    return BatchObserver(sessions, clock, spool_id)
 
 
 def _advisory(session: Session, what: str, write: Callable[[], None]) -> None:

@@ -10,7 +10,6 @@ a no-op, so every acknowledged event is processed exactly once.
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 import time
@@ -20,6 +19,7 @@ from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -56,9 +56,20 @@ InForce = Callable[[int, Rule], bool]
 """Whether a rule is in force for a tenant (rule sets enabled for it)."""
 Reload = Callable[[], Detector | None]
 """Called between batches: a detector for changed rules, or None (nothing changed)."""
-Observe = Callable[[Matched, Offset], None]
-"""Called with each batch's analysis and end (``next_offset``) once its events are stored:
-source health, assets seen (counted by the detection processes)."""
+
+
+class Observe(Protocol):
+    """Notes each batch's analysis and end (``next_offset``) besides its detections: source
+    health, assets seen (counted by the detection processes), records to quarantine."""
+
+    def __call__(self, matched: Matched, next_offset: Offset) -> None:
+        """All of it, in transactions of its own."""
+
+    def quarantine(self, matched: Matched) -> None:
+        """The records to quarantine, in a transaction of its own."""
+
+    def record(self, session: Session, matched: Matched, next_offset: Offset) -> None:
+        """The rest, in ``session``'s transaction (the batch's alerts'); never raises."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,22 +329,26 @@ class Worker:
             for hit in matched.hits
             if self.in_force is None or self.in_force(hit.tenant_id, rules[hit.rule])
         ]
-        observe = None
-        if self.observe is not None and (matched.rows or matched.unparsable):
-            observe = functools.partial(self.observe, matched, pending.batch.next_offset)
+        observer = self.observe if matched.rows or matched.unparsable else None
+        end = pending.batch.next_offset
         if pending.failures >= ISOLATE_AFTER:
             self._settle()
             stored, counts = self._isolate(pending, matched, hits)
-            if observe is not None:  # with the events it quarantined
-                observe()
+            if observer is not None:  # with the events it quarantined
+                observer(matched, end)
             return _report(pending, matched, hits, stored, counts)
+
+        def record(session: Session) -> None:
+            if observer is not None:
+                observer.record(session, matched, end)
 
         def then() -> None:
             self._settle()  # the batch before, being stored meanwhile: committed first
-            if observe is not None:
-                observe()
+            if observer is not None:
+                observer.quarantine(matched)
 
-        storing, counts = self._write_started(matched.rows, hits, then)
+        observing = record if observer is not None else None
+        storing, counts = self._write_started(matched.rows, hits, then, observing)
         if keep_storing:
             self._storing = _Storing(pending, storing)
             return None
@@ -351,20 +366,21 @@ class Worker:
         rows: EventRows,
         hits: list[tuple[Hit, Rule]],
         then: Callable[[], None] | None = None,
+        record: Callable[[Session], None] | None = None,
     ) -> tuple[Future[int], dict[RaiseStatus, int]]:
-        """Start storing ``rows``, raise ``hits``, then call ``then``: the store (maybe still
-        writing) and the alerts' outcomes."""
+        """Start storing ``rows``, raise ``hits`` and ``record`` the batch's observation in
+        their transaction, then call ``then``: the store (maybe still writing) and the
+        alerts' outcomes."""
         # The event store (DuckDB, which works without the GIL) is written in its own
-        # thread while this one raises the alerts (SQL), then observes the batch (and
-        # commits the one before) while the store is still busy: it was the longer of the
-        # two (waiting for it ~11 % of this thread's time, observing ~7 %). The offset is
-        # committed once all are done, so a failure of any replays the batch, idempotently.
-        # Should the store fail after the batch was observed, the replay's observation is
-        # not counted twice (its observer knows the batch's end, see
-        # :class:`~vigile.ingest.observers.SpoolPosition`).
+        # thread while this one raises the alerts and records the batch's observation (SQL,
+        # one transaction), then commits the batch before: the store was the longer of the
+        # two. The offset is committed once all are done, so a failure of any replays the
+        # batch, idempotently. Should the store fail after the batch was observed, the
+        # replay's observation is not counted twice (its observer knows the batch's end,
+        # see :class:`~vigile.ingest.observers.SpoolPosition`).
         storing = self._store_thread.submit(self.store.add_rows, rows)
         try:
-            counts = self._raise_all(hits) if hits else {}
+            counts = self._raise_all(hits, record) if hits or record else {}
             if then is not None:
                 then()
         except BaseException:
@@ -457,11 +473,17 @@ class Worker:
         self._inputs[id(rule)] = (rule, made)
         return made
 
-    def _raise_all(self, hits: list[tuple[Hit, Rule]]) -> dict[RaiseStatus, int]:
+    def _raise_all(
+        self, hits: list[tuple[Hit, Rule]], record: Callable[[Session], None] | None = None
+    ) -> dict[RaiseStatus, int]:
+        """Raise ``hits`` and ``record`` (the batch's observation) in one transaction."""
         for attempt in range(5):
             try:
                 with transaction(self.sessions) as session:
-                    return self._raise_in(session, hits)
+                    counts = self._raise_in(session, hits) if hits else {}
+                    if record is not None:
+                        record(session)
+                    return counts
             except AuditContention:  # another writer extended the audit chain: replay
                 log.info("audit contention, retrying the batch's alerts (%s)", attempt)
         raise RuntimeError("could not raise the batch's alerts (audit contention)")
