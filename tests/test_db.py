@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, text
 
-from vigile.db import make_engine
+from vigile.db import WAL_CHECKPOINT_PAGES, make_engine
 
 
 def test_sqlite_commits_are_durable_and_write_locking(tmp_path: Path) -> None:
@@ -71,3 +72,25 @@ def test_sqlite_keeps_temporary_files_in_memory(tmp_path: Path) -> None:
             assert _large_statement_in_transaction(connection) != []
     finally:
         engine.dispose()
+
+
+def test_sqlite_checkpoints_its_wal_past_64_mb_not_4(tmp_path: Path) -> None:
+    """~13 MB of commits (thousands of random pages each, as the pipeline's marks dirty)
+    stay in the WAL: with SQLite's default (1,000 pages) a commit past 4 MB copies the WAL to
+    the database file and the next one starts it over, so it never grows past ~6 MB."""
+    path = tmp_path / "v.db"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with engine.connect() as connection:
+            pages = connection.execute(text("PRAGMA wal_autocheckpoint")).scalar()
+            connection.execute(text("CREATE TABLE t (k BLOB PRIMARY KEY, v BLOB)"))
+            connection.commit()
+            for _ in range(6):
+                rows = [{"k": os.urandom(16), "v": os.urandom(500)} for _ in range(4000)]
+                connection.execute(text("INSERT INTO t VALUES (:k, :v)"), rows)
+                connection.commit()
+            wal = path.with_name("v.db-wal").stat().st_size
+    finally:
+        engine.dispose()
+    assert pages == WAL_CHECKPOINT_PAGES
+    assert wal > 10 * 1024 * 1024
