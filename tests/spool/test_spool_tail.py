@@ -48,7 +48,7 @@ def test_without_a_bound_every_read_goes_to_the_disk(open_spool: OpenSpool) -> N
     assert spool.stats().read_from_memory == 0
 
 
-def test_a_lagging_reader_reads_the_disk_then_the_held_appends(open_spool: OpenSpool) -> None:
+def test_past_the_bound_appends_are_left_to_the_disk(open_spool: OpenSpool) -> None:
     # Each append of 3 x 1,000 bytes takes ~3 KiB of frames: the bound holds two.
     spool = open_spool(tail_bytes=7000, segment_bytes=1 << 20)
     spool.read("g", 1)

@@ -10,6 +10,7 @@ a no-op, so every acknowledged event is processed exactly once.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -337,18 +338,16 @@ class Worker:
             if observer is not None:  # with the events it quarantined
                 observer(matched, end)
             return _report(pending, matched, hits, stored, counts)
-
-        def record(session: Session) -> None:
-            if observer is not None:
-                observer.record(session, matched, end)
+        record = None
+        if observer is not None:
+            record = functools.partial(observer.record, matched=matched, next_offset=end)
 
         def then() -> None:
             self._settle()  # the batch before, being stored meanwhile: committed first
             if observer is not None:
                 observer.quarantine(matched)
 
-        observing = record if observer is not None else None
-        storing, counts = self._write_started(matched.rows, hits, then, observing)
+        storing, counts = self._write_started(matched.rows, hits, then, record)
         if keep_storing:
             self._storing = _Storing(pending, storing)
             return None
