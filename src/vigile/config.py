@@ -105,13 +105,13 @@ class Settings(BaseSettings):
         description="Records the worker may lag behind before receivers push back (0: no bound).",
     )
     ingest_pacing_lag: int = Field(
-        default=40_000,
+        default=65_536,
         ge=0,
         description="Unprocessed spool records past which `vigile serve` holds new ingest "
         "requests until its worker catches up (soft back-pressure; 0: off). The worker holds "
         "up to 5 x worker_batch in flight (its batch, three read ahead, one being stored): "
         "below that, pacing starts once its batches are full, i.e. at its capacity (what "
-        "bench/ingest.py measured best: 40,000 with batches of 10,000).",
+        "bench/ingest.py measured best: 4 x worker_batch).",
     )
     ingest_pacing_max_seconds: float = Field(
         default=2.0, ge=0, description="Longest hold of one ingest request by pacing, seconds."
@@ -124,7 +124,13 @@ class Settings(BaseSettings):
         ge=0,
         description="Detection processes of the worker (0: one per core; 1: in the worker).",
     )
-    worker_batch: int = Field(default=10_000, ge=1, description="Records per worker batch.")
+    worker_batch: int = Field(
+        default=16_384,
+        ge=1,
+        description="Records per worker batch. A multiple of the event store's row group "
+        "(16,384) lets a full batch be written to the store's file compressed, without the "
+        "copy in its write-ahead log.",
+    )
     syslog_enabled: bool = Field(default=True, description="`vigile serve` runs syslog.")
     syslog_host: str = Field(default="127.0.0.1", description="Syslog listen address.")
     syslog_port: int = Field(

@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from tests.events.factory import T0, make_event
+from vigile.config import Settings
 from vigile.events import duckdb_store
 from vigile.events.duckdb_store import DuckDbEventStore
 from vigile.events.query import Condition, parse_conditions
@@ -197,3 +198,51 @@ def test_a_second_process_cannot_open_the_writers_file(store_path: Path) -> None
     result = subprocess.run([sys.executable, "-c", code, str(store_path)], check=False)
     store.close()
     assert result.returncode == 3
+
+
+def _wal_bytes(store_path: Path) -> int:
+    wal = store_path.with_name(store_path.name + ".wal")
+    return wal.stat().st_size if wal.exists() else 0
+
+
+def test_a_batch_of_whole_row_groups_is_written_without_the_wal(store_path: Path) -> None:
+    """A full worker batch goes to the file compressed (DuckDB's optimistic write of full row
+    groups); a partial one is copied into the WAL (what the row-group size saves)."""
+    size = duckdb_store.ROW_GROUP_ROWS
+    padding = "x" * 200  # ~3 MB per row group in the WAL
+    store = DuckDbEventStore(store_path)
+    whole = [make_event(1, n, Padding=f"{n}{padding}") for n in range(2 * size)]
+    assert store.add(whole) == 2 * size
+    assert _wal_bytes(store_path) < 256 * 1024  # block pointers only
+    partial = [make_event(1, n, Padding=f"{n}{padding}") for n in range(2 * size, 3 * size - 1)]
+    assert store.add(partial) == size - 1
+    assert _wal_bytes(store_path) > 2 * 1024 * 1024  # the rows themselves
+    with store._cursor() as cursor:
+        groups = cursor.execute(
+            "SELECT row_group_id, sum(count) FROM pragma_storage_info('events') "
+            "WHERE column_path = '[0]' GROUP BY row_group_id ORDER BY row_group_id"
+        ).fetchall()
+    assert [count for _, count in groups] == [size, size, size - 1]
+    store.close()
+    reopened = DuckDbEventStore(store_path, read_only=True)
+    assert reopened.count() == 3 * size - 1
+    reopened.close()
+
+
+def test_a_file_written_with_duckdbs_default_row_groups_stays_writable(
+    store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as patch:  # as an older Vigile wrote it
+        patch.setattr(duckdb_store, "ROW_GROUP_ROWS", 122_880)
+        first = DuckDbEventStore(store_path)
+        first.add([make_event(1, n) for n in range(10)])
+        first.close()
+    again = DuckDbEventStore(store_path)
+    assert again.add([make_event(1, n) for n in range(20)]) == 10
+    assert again.count() == 20
+    again.close()
+
+
+def test_full_worker_batches_are_whole_row_groups() -> None:
+    assert Settings.model_fields["worker_batch"].default % duckdb_store.ROW_GROUP_ROWS == 0
+    assert duckdb_store.CHUNK % duckdb_store.ROW_GROUP_ROWS == 0
