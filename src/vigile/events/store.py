@@ -276,9 +276,22 @@ class EventRows:
         self._seal()
         return pa.Table.from_batches(self._batches, schema=ROWS_SCHEMA)
 
-    def __reduce__(self) -> tuple[Any, tuple[list[bytes]]]:
+    def ipc_buffers(self) -> list[pa.Buffer]:
+        """The rows as serialised Arrow record batches (IPC messages), read back by
+        :meth:`of_ipc` in another process."""
         self._seal()
-        return _rows_from_ipc, ([b.serialize().to_pybytes() for b in self._batches],)
+        return [b.serialize() for b in self._batches]
+
+    def __reduce__(self) -> tuple[Any, tuple[list[bytes]]]:
+        return _rows_from_ipc, ([b.to_pybytes() for b in self.ipc_buffers()],)
+
+    @classmethod
+    def of_ipc(cls, buffers: Sequence[Any]) -> EventRows:
+        """Rows of :meth:`ipc_buffers` (``bytes`` or Arrow buffers): the arrays point into
+        them (no copy)."""
+        rows = cls()
+        rows._batches = [pa.ipc.read_record_batch(pa.py_buffer(b), ROWS_SCHEMA) for b in buffers]
+        return rows
 
     @classmethod
     def of_arrow(cls, table: pa.Table) -> EventRows:
@@ -331,10 +344,8 @@ def _utf8(values: Sequence[bytes], *, check: bool = False) -> pa.Array:
 
 
 def _rows_from_ipc(buffers: list[bytes]) -> EventRows:
-    """Unpickle :class:`EventRows`: the Arrow arrays point into ``buffers`` (no copy)."""
-    rows = EventRows()
-    rows._batches = [pa.ipc.read_record_batch(pa.py_buffer(b), ROWS_SCHEMA) for b in buffers]
-    return rows
+    """Unpickle :class:`EventRows` (see :meth:`EventRows.of_ipc`)."""
+    return EventRows.of_ipc(buffers)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -6,7 +6,9 @@ unpickles the rule set once, then receives spooled record *bytes* and does all t
 work of a batch (:func:`analyse`): parse (receivers spool records raw), match, the event-store
 rows, what raising each hit needs (evidence, dedup key, assets), the sources and assets seen.
 The writer (the worker thread, which shares the GIL with the receivers in `vigile serve`) is
-left with the SQL and DuckDB calls. Results equal inline analysis, in input order.
+left with the SQL and DuckDB calls. The event rows, most of a result's bytes, come back through
+shared memory (:mod:`vigile.ingest.shared_rows`), the rest through the pool's pipe. Results
+equal inline analysis, in input order.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ import fcntl
 import functools
 import multiprocessing
 import os
+import secrets
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from vigile.alerts.evidence import Assets as EventAssets
@@ -39,9 +43,12 @@ from vigile.ingest.envelope import MAGIC, Envelope, Spooled
 from vigile.ingest.gc_tuning import tune_pipeline_process
 from vigile.ingest.parsers.jsonlog import storable
 from vigile.ingest.parsers.model import Event, ParseError
+from vigile.ingest.shared_rows import SharedRows, default_directory, owner_prefix, share, sweep
 from vigile.sources.tracker import Key, Seen, aggregate
 
 _RULESET: RuleSet | None = None  # the rule set of a worker process
+_SHARED: tuple[Path, str] | None = None
+"""Where a worker process writes its rows for the server (directory, file-name prefix)."""
 EVENT_ID_FIELD = "vigile.event_id"
 """Added to an event kept as alert evidence: the id of the stored event."""
 
@@ -59,9 +66,9 @@ def match_event(ruleset: RuleSet, event: Event) -> list[Rule]:
     return ruleset.match(event.fields, engine_logsource(event))
 
 
-def _init(ruleset: RuleSet) -> None:
-    global _RULESET
-    _RULESET = ruleset
+def _init(ruleset: RuleSet, shared: tuple[Path, str] | None = None) -> None:
+    global _RULESET, _SHARED
+    _RULESET, _SHARED = ruleset, shared
     ruleset.prepare()
     tune_pipeline_process()
 
@@ -257,10 +264,16 @@ def alert_rule_id(rule: Rule) -> str:
     return rule.id[:200]
 
 
-def _analyse_chunk(chunk: list[tuple[int, bytes]]) -> Matched:
+def _analyse_chunk(chunk: list[tuple[int, bytes]]) -> tuple[Matched, SharedRows | None]:
+    """A chunk's analysis in a worker process; its rows, when they could be written to
+    shared memory, are returned apart (see :mod:`vigile.ingest.shared_rows`)."""
     ruleset = _RULESET
     assert ruleset is not None
-    return analyse(ruleset, chunk)
+    out = analyse(ruleset, chunk)
+    shared = share(out.rows, *_SHARED) if _SHARED is not None else None
+    if shared is not None:
+        out.rows = EventRows()
+    return out, shared
 
 
 PIPE_BYTES = 1 << 20
@@ -284,18 +297,26 @@ def _widen_pipes(pool: ProcessPoolExecutor) -> None:
 
 
 class Detector:
-    """Matches batches with ``processes`` worker processes (1: in the calling thread)."""
+    """Matches batches with ``processes`` worker processes (1: in the calling thread).
 
-    def __init__(self, ruleset: RuleSet, processes: int = 1) -> None:
+    ``shared``: the processes return the event rows through files of ``/dev/shm`` when the
+    system has it (else, or ``False``, through the pool's pipe)."""
+
+    def __init__(self, ruleset: RuleSet, processes: int = 1, *, shared: bool = True) -> None:
         self.ruleset = ruleset
         self.processes = processes if processes > 0 else (os.cpu_count() or 1)
         self._pool: ProcessPoolExecutor | None = None
+        self._shared: tuple[Path, str] | None = None
         if self.processes > 1:
+            directory = default_directory() if shared else None
+            if directory is not None:
+                sweep(directory)  # files left by a server that died
+                self._shared = (directory, owner_prefix(os.getpid(), secrets.token_hex(4)))
             self._pool = ProcessPoolExecutor(
                 self.processes,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_init,
-                initargs=(ruleset,),
+                initargs=(ruleset, self._shared),
             )
             _widen_pipes(self._pool)
 
@@ -309,14 +330,17 @@ class Detector:
             return lambda: analyse(ruleset, records)
         size = -(-len(records) // self.processes)
         starts = range(0, len(records), size)
-        futures: list[Future[Matched]] = [
+        futures: list[Future[tuple[Matched, SharedRows | None]]] = [
             pool.submit(_analyse_chunk, list(records[i : i + size])) for i in starts
         ]
 
         def result() -> Matched:
             out = Matched()
             for start, future in zip(starts, futures, strict=True):
-                out.extend(future.result(), start)
+                matched, shared = future.result()
+                if shared is not None:
+                    matched.rows = shared.load()
+                out.extend(matched, start)
             return out
 
         return result
@@ -325,3 +349,5 @@ class Detector:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+        if self._shared is not None:  # rows of results never collected
+            sweep(self._shared[0], own=self._shared[1])

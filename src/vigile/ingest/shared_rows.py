@@ -1,0 +1,133 @@
+"""Handing a detection process's event rows to the server through a shared-memory file.
+
+A batch's rows are megabytes (~2.5 KB a corpus event). Returned through the process pool's
+pipe they were serialised, copied into the pickle, written into the pipe 1 MiB at a time,
+read back and copied again: ~7 µs of CPU per event on the two sides, a tenth of what the
+whole pipeline spends. Written instead to a file of ``/dev/shm`` (tmpfs: memory, no disk),
+they cost one copy in the detection process and none in the server, which maps the file and
+hands its pages to Arrow as they are (~1.3 µs per event in all).
+
+Lifecycle: the detection process creates the file (``O_EXCL``, mode 0600, a random name under
+the server's prefix) and passes its name and sizes; the server maps it and unlinks the name
+at once (the mapping keeps the pages until the last Arrow array over them is freed). Files
+whose server died before that are removed by the next :func:`sweep` (at every start of the
+pool, for prefixes of processes that no longer run) and the pool's own at its close. Without
+a usable directory (none, full, a small container ``/dev/shm``) rows go through the pipe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import mmap
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa  # type: ignore[import-untyped]
+
+from vigile.events.store import EventRows
+
+SHARED_DIR = Path("/dev/shm")
+PREFIX = "vigile-rows-"
+_ALIGN = 64
+"""Each record batch starts at a multiple of this in the file (Arrow's buffer alignment)."""
+
+
+def default_directory() -> Path | None:
+    """``/dev/shm`` when this system has a writable one, else ``None`` (the pipe)."""
+    if SHARED_DIR.is_dir() and os.access(SHARED_DIR, os.W_OK | os.X_OK):
+        return SHARED_DIR
+    return None
+
+
+def owner_prefix(pid: int, pool: str) -> str:
+    """The file-name prefix of a pool of ``pid`` (``pool``: distinguishes its pools)."""
+    return f"{PREFIX}{pid}-{pool}-"
+
+
+@dataclass(frozen=True, slots=True)
+class SharedRows:
+    """Event rows written to a shared-memory file; :meth:`load` maps them in the receiver."""
+
+    path: str
+    sizes: tuple[int, ...]
+    """Bytes of each serialised record batch, each starting on :data:`_ALIGN`."""
+
+    def load(self) -> EventRows:
+        """The rows, their Arrow buffers over the mapped file (no copy); the file's name is
+        removed, so this can be called once."""
+        starts = _offsets(self.sizes)
+        total = starts.pop()
+        fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW)
+        try:
+            os.unlink(self.path)
+            if not total:
+                return EventRows()
+            flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
+            mapped = pa.py_buffer(mmap.mmap(fd, total, flags=flags, prot=mmap.PROT_READ))
+        finally:
+            os.close(fd)
+        return EventRows.of_ipc([mapped.slice(*at) for at in zip(starts, self.sizes, strict=True)])
+
+
+def _offsets(sizes: tuple[int, ...]) -> list[int]:
+    """Where each batch starts, and the file's length last."""
+    out, at = [], 0
+    for size in sizes:
+        out.append(at)
+        at += -(-size // _ALIGN) * _ALIGN
+    out.append(at)
+    return out
+
+
+def share(rows: EventRows, directory: Path, prefix: str) -> SharedRows | None:
+    """Write ``rows`` to a new file of ``directory``; ``None`` if that fails (the caller
+    sends them through the pipe), leaving no file behind."""
+    buffers = rows.ipc_buffers()
+    sizes = tuple(b.size for b in buffers)
+    path = directory / f"{prefix}{secrets.token_hex(8)}"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except OSError:
+        return None
+    try:
+        with os.fdopen(fd, "wb", buffering=0) as out:
+            for buffer, start in zip(buffers, _offsets(sizes)[:-1], strict=True):
+                out.seek(start)
+                view = memoryview(buffer)
+                while view:  # a raw write may take part of it
+                    written = out.write(view)
+                    if not written:
+                        raise OSError("short write to shared memory")
+                    view = view[written:]
+            out.truncate(_offsets(sizes)[-1])
+    except OSError:  # ENOSPC on a small tmpfs, typically
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        return None
+    return SharedRows(str(path), sizes)
+
+
+def sweep(directory: Path, *, own: str | None = None) -> int:
+    """Remove the files of servers no longer running (and those of prefix ``own``, a pool
+    being closed); the number removed."""
+    removed = 0
+    for entry in directory.glob(f"{PREFIX}*"):
+        pid_text = entry.name[len(PREFIX) :].split("-", 1)[0]
+        mine = own is not None and entry.name.startswith(own)
+        if mine or (pid_text.isdigit() and not _running(int(pid_text))):
+            with contextlib.suppress(OSError):
+                entry.unlink()
+                removed += 1
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
