@@ -276,21 +276,27 @@ class EventRows:
         self._seal()
         return pa.Table.from_batches(self._batches, schema=ROWS_SCHEMA)
 
-    def ipc_buffers(self) -> list[pa.Buffer]:
-        """The rows as serialised Arrow record batches (IPC messages), read back by
-        :meth:`of_ipc` in another process."""
-        self._seal()
-        return [b.serialize() for b in self._batches]
-
     def __reduce__(self) -> tuple[Any, tuple[list[bytes]]]:
-        return _rows_from_ipc, ([b.to_pybytes() for b in self.ipc_buffers()],)
+        self._seal()
+        return _rows_from_ipc, ([b.serialize().to_pybytes() for b in self._batches],)
+
+    def write_stream(self, sink: Any) -> None:
+        """Write the rows to ``sink`` (a binary file) as an Arrow IPC stream: the arrays'
+        buffers as they are, no serialised copy first; :meth:`of_stream` reads it back."""
+        self._seal()
+        with pa.ipc.new_stream(sink, ROWS_SCHEMA) as writer:
+            for batch in self._batches:
+                writer.write_batch(batch)
 
     @classmethod
-    def of_ipc(cls, buffers: Sequence[Any]) -> EventRows:
-        """Rows of :meth:`ipc_buffers` (``bytes`` or Arrow buffers): the arrays point into
-        them (no copy)."""
+    def of_stream(cls, source: Any) -> EventRows:
+        """Rows of an IPC stream of :meth:`write_stream` (a buffer: the arrays point into it,
+        no copy). ValueError if it holds other columns."""
+        reader = pa.ipc.open_stream(source)
+        if not reader.schema.equals(ROWS_SCHEMA):
+            raise ValueError("not a stream of event rows")
         rows = cls()
-        rows._batches = [pa.ipc.read_record_batch(pa.py_buffer(b), ROWS_SCHEMA) for b in buffers]
+        rows._batches = list(reader)
         return rows
 
     @classmethod
@@ -344,8 +350,10 @@ def _utf8(values: Sequence[bytes], *, check: bool = False) -> pa.Array:
 
 
 def _rows_from_ipc(buffers: list[bytes]) -> EventRows:
-    """Unpickle :class:`EventRows` (see :meth:`EventRows.of_ipc`)."""
-    return EventRows.of_ipc(buffers)
+    """Unpickle :class:`EventRows`: the Arrow arrays point into ``buffers`` (no copy)."""
+    rows = EventRows()
+    rows._batches = [pa.ipc.read_record_batch(pa.py_buffer(b), ROWS_SCHEMA) for b in buffers]
+    return rows
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

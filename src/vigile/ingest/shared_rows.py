@@ -30,8 +30,6 @@ from vigile.events.store import EventRows
 
 SHARED_DIR = Path("/dev/shm")
 PREFIX = "vigile-rows-"
-_ALIGN = 64
-"""Each record batch starts at a multiple of this in the file (Arrow's buffer alignment)."""
 
 
 def default_directory() -> Path | None:
@@ -51,62 +49,37 @@ class SharedRows:
     """Event rows written to a shared-memory file; :meth:`load` maps them in the receiver."""
 
     path: str
-    sizes: tuple[int, ...]
-    """Bytes of each serialised record batch, each starting on :data:`_ALIGN`."""
 
     def load(self) -> EventRows:
         """The rows, their Arrow buffers over the mapped file (no copy); the file's name is
         removed, so this can be called once."""
-        starts = _offsets(self.sizes)
-        total = starts.pop()
         fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW)
         try:
             os.unlink(self.path)
-            if not total:
-                return EventRows()
             flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
-            mapped = pa.py_buffer(mmap.mmap(fd, total, flags=flags, prot=mmap.PROT_READ))
+            mapped = mmap.mmap(fd, 0, flags=flags, prot=mmap.PROT_READ)
         finally:
             os.close(fd)
-        return EventRows.of_ipc([mapped.slice(*at) for at in zip(starts, self.sizes, strict=True)])
-
-
-def _offsets(sizes: tuple[int, ...]) -> list[int]:
-    """Where each batch starts, and the file's length last."""
-    out, at = [], 0
-    for size in sizes:
-        out.append(at)
-        at += -(-size // _ALIGN) * _ALIGN
-    out.append(at)
-    return out
+        return EventRows.of_stream(pa.py_buffer(mapped))
 
 
 def share(rows: EventRows, directory: Path, prefix: str) -> SharedRows | None:
-    """Write ``rows`` to a new file of ``directory``; ``None`` if that fails (the caller
-    sends them through the pipe), leaving no file behind."""
-    buffers = rows.ipc_buffers()
-    sizes = tuple(b.size for b in buffers)
+    """Write ``rows`` to a new file of ``directory`` (an Arrow IPC stream, straight from the
+    arrays' buffers); ``None`` if that fails (the caller sends them through the pipe),
+    leaving no file behind."""
     path = directory / f"{prefix}{secrets.token_hex(8)}"
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     except OSError:
         return None
     try:
-        with os.fdopen(fd, "wb", buffering=0) as out:
-            for buffer, start in zip(buffers, _offsets(sizes)[:-1], strict=True):
-                out.seek(start)
-                view = memoryview(buffer)
-                while view:  # a raw write may take part of it
-                    written = out.write(view)
-                    if not written:
-                        raise OSError("short write to shared memory")
-                    view = view[written:]
-            out.truncate(_offsets(sizes)[-1])
-    except OSError:  # ENOSPC on a small tmpfs, typically
+        with os.fdopen(fd, "wb") as out:  # buffered: a write is whole or raises
+            rows.write_stream(out)
+    except (OSError, pa.ArrowException):  # ENOSPC on a small tmpfs, typically
         with contextlib.suppress(OSError):
             os.unlink(path)
         return None
-    return SharedRows(str(path), sizes)
+    return SharedRows(str(path))
 
 
 def sweep(directory: Path, *, own: str | None = None) -> int:
