@@ -74,13 +74,7 @@ def test_a_write_that_fails_leaves_no_file(tmp_path: Path) -> None:
 
 
 def test_sweep_removes_dead_servers_files_and_a_closing_pools_own(tmp_path: Path) -> None:
-    dead = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"],
-        text=True,
-        capture_output=True,
-        check=True,
-    )
-    dead_pid = int(dead.stdout)
+    dead_pid = _dead_pid()
     mine, other = owner_prefix(os.getpid(), "a"), owner_prefix(os.getpid(), "b")
     for name in (f"{PREFIX}{dead_pid}-x-1", f"{mine}1", f"{other}1", "unrelated"):
         (tmp_path / name).write_bytes(b"rows")
@@ -90,6 +84,29 @@ def test_sweep_removes_dead_servers_files_and_a_closing_pools_own(tmp_path: Path
     )
     assert sweep(tmp_path, own=mine) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([f"{other}1", "unrelated"])
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has ended."""
+    ended = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        text=True,
+        capture_output=True,
+        check=True,
+    )
+    return int(ended.stdout)
+
+
+def test_a_new_pool_removes_the_files_of_a_server_killed_meanwhile() -> None:
+    directory = shared_rows.default_directory()
+    assert directory is not None
+    left = directory / f"{owner_prefix(_dead_pid(), 'k')}1"
+    left.write_bytes(b"rows of a server killed before it mapped them")
+    detector = Detector(ruleset_from_yaml([RULE]), processes=2)
+    try:
+        assert not left.exists()  # at its start, not only at its close
+    finally:
+        detector.close()
 
 
 def _pool_files(detector: Detector) -> list[Path]:
