@@ -3,16 +3,17 @@
 A batch's rows are megabytes (~2.5 KB a corpus event). Returned through the process pool's
 pipe they were serialised, copied into the pickle, written into the pipe 1 MiB at a time,
 read back and copied again: ~7 µs of CPU per event on the two sides, a tenth of what the
-whole pipeline spends. Written instead to a file of ``/dev/shm`` (tmpfs: memory, no disk),
-they cost one copy in the detection process and none in the server, which maps the file and
-hands its pages to Arrow as they are (~1.3 µs per event in all).
+whole pipeline spends. Written instead to a file of ``/dev/shm`` (tmpfs: memory, no disk) as
+an Arrow IPC stream, they cost one copy in the detection process and none in the server,
+which maps the file and hands its pages to Arrow as they are (~0.8 µs per event in all).
 
 Lifecycle: the detection process creates the file (``O_EXCL``, mode 0600, a random name under
-the server's prefix) and passes its name and sizes; the server maps it and unlinks the name
-at once (the mapping keeps the pages until the last Arrow array over them is freed). Files
-whose server died before that are removed by the next :func:`sweep` (at every start of the
-pool, for prefixes of processes that no longer run) and the pool's own at its close. Without
-a usable directory (none, full, a small container ``/dev/shm``) rows go through the pipe.
+the server's prefix) and passes its name; the server maps it and unlinks the name at once
+(the mapping keeps the pages until the last Arrow array over them is freed). Files whose
+server died before that are removed by the next :func:`sweep` (at every start of a pool, for
+prefixes of processes that no longer run) and a pool's own at its close (results never
+collected). Without a usable directory (none, full, a small container ``/dev/shm``) rows go
+through the pipe.
 """
 
 from __future__ import annotations
