@@ -76,14 +76,18 @@ def test_a_write_that_fails_leaves_no_file(tmp_path: Path) -> None:
 def test_sweep_removes_dead_servers_files_and_a_closing_pools_own(tmp_path: Path) -> None:
     dead_pid = _dead_pid()
     mine, other = owner_prefix(os.getpid(), "a"), owner_prefix(os.getpid(), "b")
-    for name in (f"{PREFIX}{dead_pid}-x-1", f"{mine}1", f"{other}1", "unrelated"):
+    reused = f"{PREFIX}{os.getpid()}.1-x-1"  # this pid, but another process's start time
+    left = (f"{PREFIX}{dead_pid}-x-1", f"{PREFIX}{dead_pid}.5-x-1", reused)
+    for name in (*left, f"{mine}1", f"{other}1", "unrelated", f"{PREFIX}junk.x-1"):
         (tmp_path / name).write_bytes(b"rows")
-    assert sweep(tmp_path) == 1
+    assert sweep(tmp_path) == 3
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [f"{mine}1", f"{other}1", "unrelated"]
+        [f"{mine}1", f"{other}1", "unrelated", f"{PREFIX}junk.x-1"]
     )
     assert sweep(tmp_path, own=mine) == 1
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([f"{other}1", "unrelated"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f"{other}1", "unrelated", f"{PREFIX}junk.x-1"]
+    )
 
 
 def _dead_pid() -> int:

@@ -41,8 +41,23 @@ def default_directory() -> Path | None:
 
 
 def owner_prefix(pid: int, pool: str) -> str:
-    """The file-name prefix of a pool of ``pid`` (``pool``: distinguishes its pools)."""
-    return f"{PREFIX}{pid}-{pool}-"
+    """The file-name prefix of a pool of process ``pid`` (``pool``: distinguishes its
+    pools), naming the process by :func:`process_tag`."""
+    return f"{PREFIX}{process_tag(pid) or pid}-{pool}-"
+
+
+def process_tag(pid: int) -> str | None:
+    """``<pid>.<start time>`` of a running process (Linux's ``/proc``; ``None`` elsewhere or
+    when it has ended): a later process given the same pid (a server restarted as pid 1 in a
+    container whose ``/dev/shm`` persists) gets another tag, so its predecessor's files are
+    still recognised as left behind."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # Field 22 (starttime), counted after the command name, which may hold spaces and ")".
+    after_name = stat.rsplit(")", 1)[-1].split()
+    return f"{pid}.{after_name[19]}" if len(after_name) > 19 else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,20 +103,27 @@ def sweep(directory: Path, *, own: str | None = None) -> int:
     being closed); the number removed."""
     removed = 0
     for entry in directory.glob(f"{PREFIX}*"):
-        pid_text = entry.name[len(PREFIX) :].split("-", 1)[0]
+        tag = entry.name[len(PREFIX) :].split("-", 1)[0]
         mine = own is not None and entry.name.startswith(own)
-        if mine or (pid_text.isdigit() and not _running(int(pid_text))):
+        if mine or _ended(tag):
             with contextlib.suppress(OSError):
                 entry.unlink()
                 removed += 1
     return removed
 
 
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+def _ended(tag: str) -> bool:
+    """Whether the process a file's tag names (``pid.start`` or ``pid``) no longer runs;
+    False for a name that is not such a tag."""
+    pid_text, _, start = tag.partition(".")
+    if not pid_text.isdigit() or not (start.isdigit() or not start):
         return False
-    except PermissionError:  # another user's process
+    if start:
+        return process_tag(int(pid_text)) != tag
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
         return True
-    return True
+    except PermissionError:  # another user's process
+        return False
+    return False
