@@ -39,7 +39,7 @@ from vigile.ingest.detect import Detector
 from vigile.ingest.envelope import MAGIC, Envelope, Spooled
 from vigile.ingest.intake import Incoming, parse_batch
 from vigile.ingest.models import QuarantinedRecord
-from vigile.ingest.observers import batch_observer
+from vigile.ingest.observers import BatchObserver
 from vigile.ingest.parsers.evtx import NOT_WINDOWS
 from vigile.ingest.parsers.jsonlog import json_text
 from vigile.ingest.parsers.model import Event, ParseError, ParseOptions
@@ -207,7 +207,7 @@ def pipeline_worker(
         sessions,
         Detector(ruleset_from_yaml([RULE])),
         clock,
-        observe=batch_observer(sessions, clock),
+        observe=BatchObserver(sessions, clock),
     )
 
     def close() -> None:

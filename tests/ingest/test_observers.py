@@ -17,7 +17,7 @@ from vigile.ingest.detect import Matched, Unparsable
 from vigile.ingest.envelope import Envelope
 from vigile.ingest.intake import Incoming, parse_batch
 from vigile.ingest.models import QuarantinedRecord
-from vigile.ingest.observers import batch_observer, quarantine_unparsable, record_assets
+from vigile.ingest.observers import BatchObserver, quarantine_unparsable, record_assets
 from vigile.ingest.parsers.model import ParseOptions
 from vigile.ingest.parsers.registry import parse
 from vigile.pagination import PageRequest
@@ -142,7 +142,7 @@ def test_one_observation_failing_keeps_the_other(
     gone = alpha + 1000
     engine = make_engine(db_url)
     sessions = make_sessionmaker(engine)
-    observe = batch_observer(sessions, lambda: NOW, "s" * 32)
+    observe = BatchObserver(sessions, lambda: NOW, "s" * 32)
     if failing == "sources":
         observe(_batch(gone, alpha), 10)
     else:

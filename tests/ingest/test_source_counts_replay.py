@@ -26,7 +26,8 @@ from vigile.db import make_engine, make_sessionmaker
 from vigile.detection.engine import ruleset_from_yaml
 from vigile.events.duckdb_store import DuckDbEventStore
 from vigile.events.store import EventRows
-from vigile.ingest.observers import SpoolPosition, observed_through, record_sources
+from vigile.ingest.detect import Matched
+from vigile.ingest.observers import BatchObserver, observed_through
 from vigile.ingest.pipeline import build_worker
 from vigile.ingest.runtime import open_spool
 from vigile.ingest.worker import GROUP, Worker
@@ -164,12 +165,14 @@ def test_recorded_positions_only_move_forward(
     sessions = make_sessionmaker(engine)
     at = clock()
     seen = {(tenant, "native", "evtx", "h1"): Seen(3, at, at)}
-    record_sources(sessions, seen, clock, SpoolPosition("a" * 32, 10))
-    record_sources(sessions, seen, clock, SpoolPosition("a" * 32, 10))  # replayed: skipped
-    record_sources(sessions, seen, clock, SpoolPosition("a" * 32, 7))  # before it: skipped
-    record_sources(sessions, seen, clock, SpoolPosition("b" * 32, 7))  # another spool
-    record_sources(sessions, seen, clock, SpoolPosition("a" * 32, 12))
-    record_sources(sessions, seen, clock)  # no position: always counted
+    observed = Matched(sources=seen)
+    spool_a, spool_b = (BatchObserver(sessions, clock, c * 32) for c in "ab")
+    spool_a(observed, 10)
+    spool_a(observed, 10)  # replayed: skipped
+    spool_a(observed, 7)  # before it: skipped
+    spool_b(observed, 7)  # another spool
+    spool_a(observed, 12)
+    BatchObserver(sessions, clock)(observed, 3)  # no spool position: always counted
     assert _counts(settings) == {"h1": 12}
     assert observed_through(sessions, "a" * 32) == 12
     assert observed_through(sessions, "b" * 32) == 7

@@ -82,11 +82,11 @@ class SpoolPosition:
     next_offset: Offset
 
 
-def record_sources(
-    sessions: sessionmaker[Session],
+def _record_sources(
+    session: Session,
     seen: dict[Key, Seen],
     clock: Callable[[], datetime],
-    position: SpoolPosition | None = None,
+    position: SpoolPosition | None,
 ) -> None:
     """Source health of a batch (counted by the detection processes).
 
@@ -94,19 +94,6 @@ def record_sources(
     that the spool is observed up to there, and a batch ending there or before (replayed
     after a crash, see :class:`~vigile.ingest.worker.Worker`'s ``replay_to``) is not counted
     again."""
-    try:
-        with transaction(sessions) as session:
-            _record_sources(session, seen, clock, position)
-    except Exception:  # advisory figures: never fail the batch
-        log.exception("source health not recorded for this batch")
-
-
-def _record_sources(
-    session: Session,
-    seen: dict[Key, Seen],
-    clock: Callable[[], datetime],
-    position: SpoolPosition | None,
-) -> None:
     if position is not None and not _advance(session, position):
         return  # counted before a restart
     record(session, seen, clock)
@@ -188,7 +175,7 @@ def _quarantined(session: Session, found: Sequence[Unparsable]) -> set[_Quaranti
 class BatchObserver:
     """Quarantine of unparsable records, source health, then assets, for each batch (its
     analysis and its end in the spool; ``spool_id``: that spool's identity, to count each
-    batch's sources once, see :func:`record_sources`)."""
+    batch's sources once, see :func:`_record_sources`)."""
 
     def __init__(
         self,
@@ -226,13 +213,6 @@ class BatchObserver:
             "assets seen",
             lambda: _record_seen_assets(session, matched.seen_at, matched.assets),
         )
-
-
-def batch_observer(
-    sessions: sessionmaker[Session], clock: Callable[[], datetime], spool_id: str | None = None
-) -> BatchObserver:
-    """The worker's observer of each batch (see :class:`BatchObserver`)."""
-    return BatchObserver(sessions, clock, spool_id)
 
 
 def _advisory(session: Session, what: str, write: Callable[[], None]) -> None:

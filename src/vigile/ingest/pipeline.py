@@ -22,7 +22,7 @@ from vigile.detection.engine import RuleSet
 from vigile.events.store import EventStore
 from vigile.ingest.detect import Detector
 from vigile.ingest.gc_tuning import tune_pipeline_process
-from vigile.ingest.observers import batch_observer, observed_through
+from vigile.ingest.observers import BatchObserver, observed_through
 from vigile.ingest.runtime import IngestRuntime
 from vigile.ingest.worker import Worker
 from vigile.rules.active import ActiveRules
@@ -43,7 +43,7 @@ def build_worker(
     """A worker with the rules in force (imported rule sets + ``VIGILE_RULES``; or exactly
     ``ruleset`` for every tenant), detection processes, batch size, and the observers of
     each batch (source health, assets seen)."""
-    observe = batch_observer(sessions, clock, spool.identity)
+    observe = BatchObserver(sessions, clock, spool.identity)
     replay_to = observed_through(sessions, spool.identity)
     policy = AlertPolicy.from_settings(settings)
     if ruleset is not None:

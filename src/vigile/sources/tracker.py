@@ -1,7 +1,7 @@
 """Source health from the pipeline: per source first/last seen, event count and rate.
 
 The detection processes :func:`aggregate` each batch; the worker's observer records it with
-:func:`record` (:func:`vigile.ingest.observers.record_sources`: once per batch, also when a
+:func:`record` (:meth:`vigile.ingest.observers.BatchObserver.record`: once per batch, also when a
 batch is replayed after a crash). A source is a tenant's (receiver, source type, host) — the
 host the record or the transport named (for syslog, the peer's address when the message has
 none). A failure to record is logged and never blocks the pipeline.
