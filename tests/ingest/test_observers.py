@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
 import orjson
@@ -13,13 +12,11 @@ from sqlalchemy.orm import Session
 from vigile.assets import service as assets
 from vigile.assets.types import AssetKind, Counting, Observation
 from vigile.db import make_engine, make_sessionmaker
-from vigile.ingest.detect import Matched, Unparsable
-from vigile.ingest.envelope import Envelope
+from vigile.detection.engine import ruleset_from_yaml
+from vigile.ingest.detect import Matched, Unparsable, analyse
 from vigile.ingest.intake import Incoming, parse_batch
 from vigile.ingest.models import QuarantinedRecord
-from vigile.ingest.observers import BatchObserver, quarantine_unparsable, record_assets
-from vigile.ingest.parsers.model import ParseOptions
-from vigile.ingest.parsers.registry import parse
+from vigile.ingest.observers import BatchObserver, quarantine_unparsable
 from vigile.pagination import PageRequest
 from vigile.scope import local_operator
 from vigile.sources.models import Source
@@ -31,7 +28,8 @@ NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 OP = local_operator("test")
 
 
-def envelope(computer: str, event_time: datetime) -> Envelope:
+def spooled(computer: str, event_time: datetime) -> bytes:
+    """A logon event as the spool holds it (received at ``NOW``)."""
     raw = orjson.dumps(
         {
             "EventID": 4624,
@@ -42,9 +40,9 @@ def envelope(computer: str, event_time: datetime) -> Envelope:
             "TimeCreated": event_time.isoformat(),
         }
     )
-    event = parse(raw, "json", ParseOptions(received_at=NOW))
-    event = dataclasses.replace(event, timestamp=event_time)
-    return Envelope(id=computer, receiver="native", received_at=NOW, event=event)
+    intake = parse_batch([Incoming(raw)], receiver="native", received_at=NOW)
+    assert not intake.rejected
+    return intake.accepted[0].encode()
 
 
 def names(session: Session, slug: str, monitored: bool | None = None) -> set[str]:
@@ -69,13 +67,16 @@ def test_batch_assets_are_recorded_per_tenant_and_replays_change_nothing(
     engine = make_engine(db_url)
     sessions = make_sessionmaker(engine)
     batch = [
-        (alpha, envelope("ws01.corp.local", NOW - timedelta(minutes=5))),
-        (beta, envelope("srv-beta", NOW - timedelta(minutes=1))),
-        # An old event imported today: seen long ago, so not monitored now.
-        (beta, envelope("old-host", NOW - timedelta(days=400))),
+        (alpha, spooled("ws01.corp.local", NOW - timedelta(minutes=5))),
+        (beta, spooled("srv-beta", NOW - timedelta(minutes=1))),
+        # An old event imported today: its tenant's assets count as seen at the batch's
+        # latest event time (never later than its reception).
+        (beta, spooled("old-host", NOW - timedelta(days=400))),
     ]
-    record_assets(sessions, batch)
-    record_assets(sessions, batch)  # a replayed batch
+    matched = analyse(ruleset_from_yaml([]), batch)  # as a detection process counts them
+    observe = BatchObserver(sessions, lambda: NOW)
+    observe(matched, 3)
+    observe(matched, 3)  # a replayed batch
     engine.dispose()
     session.expire_all()
     assert "ws01.corp.local" in names(session, "alpha")

@@ -5,21 +5,17 @@ be normalised (quarantined)."""
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from vigile.assets.discovery import observations_from_events
 from vigile.assets.service import record_seen
 from vigile.assets.types import Observation
 from vigile.db import transaction
 from vigile.ingest.detect import Matched, Unparsable
-from vigile.ingest.envelope import Envelope
 from vigile.ingest.intake import Rejection
 from vigile.ingest.models import ObservedBatches, QuarantinedRecord
 from vigile.ingest.service import kept_text, quarantine
@@ -29,47 +25,12 @@ from vigile.spool.api import Offset
 log = logging.getLogger(__name__)
 
 
-def record_assets(
-    sessions: sessionmaker[Session],
-    envelopes: Sequence[tuple[int, Envelope]],
-    assets: dict[int, set[Observation]] | None = None,
-) -> None:
-    """Upsert the hosts, addresses and accounts the batch's events name, per tenant.
-
-    An asset counts as seen when its event happened, never later than when the event reached
-    us: a file of last year's logs imported today does not make last year's hosts "monitored
-    now". The upsert is idempotent, so a replayed batch changes nothing. ``assets``: the
-    assets already found per tenant, else found here.
-    """
-    fields: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    seen_at: dict[int, datetime] = {}
-    for tenant_id, envelope in envelopes:
-        fields[tenant_id].append(envelope.event.fields)
-        at = min(envelope.event.timestamp, envelope.received_at)
-        if tenant_id not in seen_at or at > seen_at[tenant_id]:
-            seen_at[tenant_id] = at
-    if assets is None:
-        assets = {tid: observations_from_events(found) for tid, found in fields.items()}
-    record_seen_assets(sessions, seen_at, assets)
-
-
-def record_seen_assets(
-    sessions: sessionmaker[Session],
-    seen_at: dict[int, datetime],
-    assets: dict[int, set[Observation]],
-) -> None:
-    """:func:`record_assets` of a batch analysed already: per tenant, when its assets were
-    seen and which (see :class:`~vigile.ingest.detect.Matched`)."""
-    try:
-        with transaction(sessions) as session:
-            _record_seen_assets(session, seen_at, assets)
-    except Exception:  # the same assets recur in later batches: never block detection for it
-        log.exception("assets seen not recorded for this batch")
-
-
 def _record_seen_assets(
     session: Session, seen_at: dict[int, datetime], assets: dict[int, set[Observation]]
 ) -> None:
+    """Upsert the assets a batch's events name, per tenant, as seen at ``seen_at`` (its
+    latest event time, never later than its reception: see
+    :class:`~vigile.ingest.detect.Matched`); idempotent, so a replay changes nothing."""
     for tenant_id, at in seen_at.items():
         record_seen(session, tenant_id, assets.get(tenant_id, set()), at)
 
